@@ -1,0 +1,37 @@
+// Builders turn a checked-out commit into something testable and give it a
+// signature: two builds with the same signature are the same binary.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace culprit::build {
+
+struct BuildRequest {
+  std::string commit;                      // full hash
+  std::filesystem::path source_dir;        // the work tree with `commit` checked out
+  std::filesystem::path out_dir;           // $CULPRIT_OUT: this commit's artifacts
+  std::filesystem::path signature_file;    // $CULPRIT_SIGNATURE
+  std::filesystem::path log_path;          // full build log goes here
+};
+
+struct BuildResult {
+  bool ok = false;
+  std::string signature;    // empty when the build failed or gave none
+  std::string error_line;   // failed builds: the first compiler error, for the log
+  double seconds = 0;
+};
+
+class Builder {
+ public:
+  virtual ~Builder() = default;
+  // What the log shows after "testing commit <hash> with ": a compiler's
+  // version line for the kernel, the build command otherwise.
+  virtual std::string id_for(const std::string& commit) const = 0;
+  // A string that changes whenever the build would produce something else
+  // from the same source (command, compiler, config): part of cache keys.
+  virtual std::string cache_key() const = 0;
+  virtual BuildResult build(const BuildRequest& request) = 0;
+};
+
+}  // namespace culprit::build

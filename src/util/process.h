@@ -1,0 +1,44 @@
+// Running shell commands the way culprit needs them: in their own process
+// group, with a time limit, stdout and stderr merged into one log, and the
+// whole group killed on timeout or when culprit itself is interrupted.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace culprit {
+
+struct ProcessOptions {
+  std::filesystem::path cwd;                                // empty: inherit
+  std::vector<std::pair<std::string, std::string>> env;     // added to the environment
+  double timeout_seconds = 0;                               // 0: no limit
+  std::filesystem::path log_path;                           // empty: a temporary file
+  std::size_t max_output = 8 << 20;  // bytes of output kept in ProcessResult::output (the tail)
+};
+
+struct ProcessResult {
+  int exit_code = -1;    // valid when signal == 0 and !timed_out
+  int signal = 0;        // the signal that ended the shell, 0 if it exited
+  bool timed_out = false;
+  bool start_failed = false;
+  double seconds = 0;
+  std::string output;    // stdout+stderr, possibly only the last max_output bytes
+
+  // The shell's status as `$?` would show it: exit code, or 128+signal.
+  int status() const { return signal ? 128 + signal : exit_code; }
+};
+
+// Runs `/bin/sh -c command`. Never throws for the command's own failure;
+// throws std::runtime_error only when culprit cannot fork or write the log.
+ProcessResult run_shell(const std::string& command, const ProcessOptions& options);
+
+// Runs argv directly (no shell), same semantics.
+ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOptions& options);
+
+// Kills every process group started by run_shell/run_argv that is still
+// running. Safe to call from a signal handler's follow-up path (not async-signal-safe).
+void kill_running_process_groups();
+
+}  // namespace culprit
