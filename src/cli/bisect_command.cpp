@@ -1,6 +1,221 @@
+// culprit bisect: parses and checks the options (so that bad input changes
+// nothing), then wires repository, builder, runner, strategy and state into
+// the engine.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "bisect/bisector.h"
+#include "build/command_builder.h"
 #include "cli/commands.h"
+#include "run/command_runner.h"
+#include "store/state_store.h"
 #include "util/error.h"
+#include "util/process.h"
+#include "util/text.h"
+#include "vcs/repository.h"
 
 namespace culprit::cli {
-int bisect_command(const Args&) { throw UserError("'bisect' is not available in this build"); }
+namespace {
+
+struct Options {
+  std::string repo = ".";
+  std::string commit;
+  bool fix = false;
+  std::string good;
+  std::string head;
+  std::string build;
+  std::string artifact;
+  std::string test;
+  int runs = 10;
+  int jobs = 1;
+  std::string state;
+  std::string json;
+  std::string strategy = "adaptive";
+  double test_timeout = 600;
+  double build_timeout = 0;
+  bool restart = false;
+  // Options of later milestones, refused with a clear message for now.
+  std::string kernel_config, compiler, repro, cmdline, html;
+  int parallel = 1;
+};
+
+void on_signal(int) { request_interrupt(); }
+
+std::vector<std::string> split_words(const std::string& cmd) {
+  std::istringstream in(cmd);
+  std::vector<std::string> words;
+  std::string w;
+  while (in >> w) words.push_back(w);
+  return words;
+}
+
+// A command that names a script by path must find it: in the tree at the
+// start commit (the command runs in the work tree) or on disk.
+void check_script(const vcs::Repository& repo, const std::string& commit, const std::string& cmd,
+                  const char* what) {
+  auto words = split_words(cmd);
+  if (words.empty()) throw UserError(fmt::format("--{} is empty", what));
+  std::string script = words[0];
+  if ((script == "sh" || script == "bash" || script == "/bin/sh" || script == "/bin/bash") && words.size() > 1 &&
+      words[1][0] != '-')
+    script = words[1];
+  if (script.find('/') == std::string::npos || script.find('$') != std::string::npos) return;
+  if (script[0] == '/') {
+    if (!std::filesystem::exists(script)) throw UserError(fmt::format("--{} script {} does not exist", what, script));
+    return;
+  }
+  std::string rel = script.substr(0, 2) == "./" ? script.substr(2) : script;
+  if (repo.file_at(commit, rel)) return;
+  if (std::filesystem::exists(std::filesystem::path(repo.work_dir()) / rel)) return;
+  throw UserError(fmt::format("--{} script {} does not exist in commit {}", what, script, commit.substr(0, 12)));
+}
+
+nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const std::string& commit,
+                           const std::string& good, const std::string& head) {
+  return {{"repo", std::filesystem::weakly_canonical(repo.common_dir()).string()},
+          {"mode", o.fix ? "fix" : "cause"},
+          {"commit", commit},
+          {"good", good},
+          {"head", head},
+          {"build", o.build},
+          {"artifact", o.artifact},
+          {"test", o.test},
+          {"runs", o.runs},
+          {"strategy", o.strategy},
+          {"test_timeout", o.test_timeout}};
+}
+
+void write_json(const std::string& path, const nlohmann::json& j) {
+  if (path.empty()) return;
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + path);
+  out << j.dump(2) << "\n";
+}
+
+}  // namespace
+
+int bisect_command(const Args& args) {
+  Options o;
+  CLI::App app{"culprit bisect: find the commit that introduced (or fixed) a crash", "culprit bisect"};
+  app.add_option("--repo", o.repo, "git repository");
+  app.add_option("--commit", o.commit, "commit on which the crash was seen")->required();
+  app.add_flag("--fix", o.fix, "look for the commit that fixed the crash");
+  app.add_option("--good", o.good, "cause bisection: a commit known to be good");
+  app.add_option("--head", o.head, "fix bisection: newest commit to test (default HEAD)");
+  app.add_option("--build", o.build, "shell command that builds the checked-out commit");
+  app.add_option("--artifact", o.artifact, "file the build produces, for the build signature");
+  app.add_option("--test", o.test, "shell command for one test run");
+  app.add_option("--runs", o.runs, "test runs per commit")->check(CLI::Range(1, 1000));
+  app.add_option("--jobs", o.jobs, "test runs at the same time")->check(CLI::Range(1, 256));
+  app.add_option("--state", o.state, "state directory (default: <git dir>/culprit)");
+  app.add_option("--json", o.json, "write the result JSON to this file");
+  app.add_option("--strategy", o.strategy, "adaptive (default) or syzbot");
+  app.add_option("--test-timeout", o.test_timeout, "seconds one test run may take")->check(CLI::PositiveNumber);
+  app.add_option("--build-timeout", o.build_timeout, "seconds one build may take (0: no limit)");
+  app.add_flag("--restart", o.restart, "discard an unfinished bisection with other parameters");
+  app.add_option("--kernel-config", o.kernel_config, "build with the Linux kernel builder");
+  app.add_option("--compiler", o.compiler, "compiler for the kernel builder");
+  app.add_option("--repro", o.repro, "test with the QEMU runner");
+  app.add_option("--cmdline", o.cmdline, "extra kernel command line");
+  app.add_option("--html", o.html, "write an HTML report");
+  app.add_option("--parallel", o.parallel, "commits tested at the same time");
+  std::vector<std::string> argv(args.rbegin(), args.rend());
+  try {
+    app.parse(argv);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    throw UserError(std::string("bisect: ") + e.what());
+  }
+  for (const auto& [flag, value] : {std::pair{"--kernel-config", o.kernel_config}, {"--repro", o.repro},
+                                    {"--compiler", o.compiler}, {"--cmdline", o.cmdline}, {"--html", o.html}})
+    if (!value.empty()) throw UserError(fmt::format("{} is not supported by this version of culprit yet", flag));
+  if (o.parallel != 1) throw UserError("--parallel is not supported by this version of culprit yet");
+  if (o.build.empty()) throw UserError("--build CMD is required");
+  if (o.test.empty()) throw UserError("--test CMD is required");
+  if (o.fix && !o.good.empty()) throw UserError("--good is for cause bisection; it cannot be used with --fix");
+  if (!o.fix && !o.head.empty()) throw UserError("--head is for fix bisection; add --fix");
+
+  auto repo = vcs::Repository::open(o.repo);
+  std::string commit = repo.resolve(o.commit);
+  std::string good, head;
+  if (!o.good.empty()) {
+    good = repo.resolve(o.good);
+    if (!repo.is_ancestor(good, commit))
+      throw UserError(fmt::format("--good {} is not an ancestor of --commit {}", o.good, o.commit));
+    if (good == commit) throw UserError("--good and --commit are the same commit");
+  }
+  if (o.fix) head = o.head.empty() ? repo.head() : repo.resolve(o.head);
+  check_script(repo, commit, o.build, "build");
+  check_script(repo, commit, o.test, "test");
+  auto strategy = bisect::make_strategy(o.strategy, o.runs);
+
+  std::filesystem::path state = o.state.empty() ? repo.git_dir() / "culprit" : std::filesystem::path(o.state);
+  state = std::filesystem::absolute(state);
+  if (!o.json.empty()) {
+    auto parent = std::filesystem::absolute(o.json).parent_path();
+    if (!std::filesystem::is_directory(parent))
+      throw UserError("--json " + o.json + ": directory " + parent.string() + " does not exist");
+  }
+
+  // From here on, state is written; everything above only read.
+  auto store = store::StateStore::open(state);
+  bool resumed = store->begin(params_json(o, repo, commit, good, head).dump(), o.restart);
+  store->clear_log();
+  if (resumed) std::fprintf(stderr, "culprit: resuming the bisection recorded in %s\n", state.c_str());
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+
+  bisect::BisectLog log;
+  log.add_sink([](const std::string& line) {
+    std::fputs(line.c_str(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  });
+  log.add_sink([&store](const std::string& line) { store->append_log(line); });
+
+  auto history = bisect::make_git_history(repo);
+  auto workspace = bisect::make_git_workspace(repo, state / "worktrees" / "0");
+  build::CommandBuilder builder(o.build, o.artifact, o.build_timeout);
+  run::CommandRunner runner(o.test, o.test_timeout);
+  bisect::TesterConfig tconfig;
+  tconfig.state_dir = state;
+  tconfig.jobs = o.jobs;
+  bisect::CommitTester tester(*history, *workspace, builder, runner, *strategy, *store, log, tconfig);
+  bisect::BisectOptions bopts;
+  bopts.fix = o.fix;
+  bopts.commit = commit;
+  if (!good.empty()) bopts.good = good;
+  bopts.head = head;
+  bisect::Bisector bisector(*history, tester, *strategy, log, bopts);
+  try {
+    auto result = bisector.run();
+    auto j = result.to_json();
+    store->finish(j.dump());
+    write_json(o.json, j);
+    return result.reproduced ? 0 : 1;
+  } catch (const AbortError& e) {
+    bisect::BisectResult partial;
+    partial.mode = o.fix ? "fix" : "cause";
+    partial.verdict = "inconclusive";
+    partial.aborted = true;
+    partial.abort_reason = e.what();
+    partial.revisions_tested = static_cast<int>(tester.order().size());
+    write_json(o.json, partial.to_json());
+    store->set_status(std::string("aborted: ") + e.what());
+    throw;
+  }
+}
+
 }  // namespace culprit::cli

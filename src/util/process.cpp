@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -20,6 +21,7 @@ extern char** environ;
 namespace culprit {
 namespace {
 
+volatile std::sig_atomic_t g_interrupt = 0;
 std::mutex g_groups_mutex;
 std::set<pid_t> g_groups;  // process groups still running
 
@@ -134,6 +136,14 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
         drain_deadline = now + 2.0;
       }
     }
+    if (!exited && g_interrupt) {
+      result.interrupted = true;
+      ::kill(-pid, SIGKILL);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      exited = true;
+      drain_deadline = now;
+    }
     if (!exited && options.timeout_seconds > 0 && now - start >= options.timeout_seconds) {
       result.timed_out = true;
       ::kill(-pid, SIGKILL);
@@ -204,6 +214,9 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
 ProcessResult run_shell(const std::string& command, const ProcessOptions& options) {
   return run_argv({"/bin/sh", "-c", command}, options);
 }
+
+void request_interrupt() noexcept { g_interrupt = 1; }
+bool interrupt_requested() noexcept { return g_interrupt != 0; }
 
 void kill_running_process_groups() {
   std::lock_guard lock(g_groups_mutex);

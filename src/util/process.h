@@ -23,6 +23,7 @@ struct ProcessResult {
   int signal = 0;        // the signal that ended the shell, 0 if it exited
   bool timed_out = false;
   bool start_failed = false;
+  bool interrupted = false;  // culprit was asked to stop; the command was killed
   double seconds = 0;
   std::string output;    // stdout+stderr, possibly only the last max_output bytes
 
@@ -36,6 +37,11 @@ ProcessResult run_shell(const std::string& command, const ProcessOptions& option
 
 // Runs argv directly (no shell), same semantics.
 ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOptions& options);
+
+// Set from a SIGINT/SIGTERM handler (async-signal-safe): running commands
+// are killed with their process groups and return with `interrupted` set.
+void request_interrupt() noexcept;
+bool interrupt_requested() noexcept;
 
 // Kills every process group started by run_shell/run_argv that is still
 // running. Safe to call from a signal handler's follow-up path (not async-signal-safe).

@@ -1,0 +1,319 @@
+#include "bisect/bisector.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "bisect/dag_bisection.h"
+#include "util/text.h"
+
+namespace culprit::bisect {
+namespace {
+
+// Go's %q of a []string, as syzbot prints recipient lists.
+std::string quoted_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += " ";
+    out += "\"";
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+Bisector::Bisector(History& history, CommitTester& tester, Strategy& strategy, BisectLog& log,
+                   BisectOptions options)
+    : history_(history), tester_(tester), strategy_(strategy), log_(log), options_(std::move(options)) {}
+
+CommitRef Bisector::ref(const std::string& hash) {
+  auto info = history_.info(hash);
+  return {hash, info.title, info.author.str(), info.date};
+}
+
+BisectResult Bisector::run() {
+  BisectResult result;
+  result.mode = options_.fix ? "fix" : "cause";
+  result.strategy = strategy_.name();
+  if (options_.fix)
+    bisect_fix(result);
+  else
+    bisect_cause(result);
+  finish_common(result);
+  return result;
+}
+
+bool Bisector::history_had_bug(const std::string& hash) {
+  for (const auto& h : tester_.order()) {
+    const auto* r = tester_.find(h);
+    if (r && r->verdict == Verdict::bad && history_.is_ancestor(h, hash)) return true;
+  }
+  return false;
+}
+
+bool Bisector::is_new_state(const CommitResult& r) {
+  if (!options_.fix) return r.verdict == Verdict::bad;
+  return r.verdict == Verdict::good && history_had_bug(r.hash);
+}
+
+void Bisector::bisect_cause(BisectResult& result) {
+  const std::string& commit = options_.commit;
+  log_.line("bisecting cause commit starting from " + commit);
+  const auto& start = tester_.test(commit, Role::start);
+  if (start.verdict != Verdict::bad) {
+    log_.line("the crash does not reproduce on " + commit);
+    result.reproduced = false;
+    result.verdict = "inconclusive";
+    return;
+  }
+  std::string last_bad = commit;
+  std::string good;
+  if (options_.good) {
+    good = *options_.good;
+  } else {
+    auto releases = history_.releases_before(commit);
+    if (releases.empty()) {
+      log_.line("no release tag older than " + commit + ": the crash is on the oldest commit");
+      result.verdict = "crash-on-oldest";
+      result.boundary = ref(commit);
+      log_crash(start, result);
+      return;
+    }
+    std::optional<vcs::Release> oldest_bad;
+    std::optional<vcs::Release> oldest_tested;
+    for (const auto& rel : vcs::release_walk(releases)) {
+      log_.line("testing release " + rel.tag);
+      const auto& r = tester_.test(rel.hash, Role::release);
+      oldest_tested = rel;
+      if (r.verdict == Verdict::good) {
+        good = rel.hash;
+        break;
+      }
+      if (r.verdict == Verdict::bad) {
+        last_bad = rel.hash;
+        oldest_bad = rel;
+      }
+    }
+    if (good.empty()) {
+      if (oldest_bad) {
+        log_.line(fmt::format("the crash reproduces on the oldest tested release {} ({})", oldest_bad->tag,
+                              oldest_bad->hash));
+        result.verdict = "crash-on-oldest";
+        result.boundary = ref(oldest_bad->hash);
+        log_crash(*tester_.find(oldest_bad->hash), result);
+        return;
+      }
+      // Nothing older could be tested: every commit down to the oldest
+      // release may be the culprit.
+      log_.line("no release could be tested; the first bad commit could be any of:");
+      result.verdict = "inconclusive";
+      auto graph = history_.load_range(commit, {oldest_tested->hash});
+      std::vector<std::string> hashes;
+      for (auto i : graph.topo_order()) hashes.push_back(graph.hash(i));
+      hashes.push_back(oldest_tested->hash);
+      for (const auto& h : hashes) {
+        result.commits.push_back(ref(h));
+        log_.line(h + " " + result.commits.back().title);
+      }
+      return;
+    }
+  }
+  bisect_range(result, last_bad, {good});
+}
+
+void Bisector::bisect_fix(BisectResult& result) {
+  const std::string& commit = options_.commit;
+  log_.line("bisecting fixing commit since " + commit);
+  const auto& start = tester_.test(commit, Role::start);
+  if (start.verdict != Verdict::bad) {
+    log_.line("the crash does not reproduce on " + commit);
+    result.reproduced = false;
+    result.verdict = "inconclusive";
+    return;
+  }
+  const std::string& head = options_.head;
+  log_.line("testing current HEAD " + head);
+  const auto& h = tester_.test(head, Role::head);
+  if (h.verdict != Verdict::good) {
+    log_.line(h.verdict == Verdict::bad ? "the crash still happens on HEAD " + head
+                                        : "HEAD " + head + " could not be tested");
+    result.verdict = "not-fixed";
+    result.boundary = ref(head);
+    if (h.verdict == Verdict::bad) log_crash(h, result);
+    return;
+  }
+  std::string old_end = commit;
+  if (!history_.is_ancestor(commit, head)) {
+    auto mb = history_.merge_base(commit, head);
+    if (!mb) {
+      log_.line(fmt::format("{} and {} share no history: nothing to bisect", commit, head));
+      result.verdict = "inconclusive";
+      return;
+    }
+    log_.line("testing merge base " + *mb);
+    const auto& m = tester_.test(*mb, Role::merge_base);
+    if (m.verdict != Verdict::bad) {
+      log_.line("the merge base " + *mb + " does not crash: the crash was never on the history of HEAD");
+      result.verdict = "not-fixed";
+      result.boundary = ref(*mb);
+      return;
+    }
+    old_end = *mb;
+  }
+  bisect_range(result, head, {old_end});
+}
+
+void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
+                            const std::vector<std::string>& old_ends) {
+  auto graph = history_.load_range(new_end, old_ends);
+  std::string start_line = "# git bisect start " + new_end;
+  for (const auto& o : old_ends) start_line += " " + o;
+  log_.line(start_line);
+  DagBisection dag(graph, graph.find(new_end));
+  auto mark = [&](const CommitResult& r) -> std::string {
+    CommitIndex i = graph.find(r.hash);
+    if (r.verdict == Verdict::skip) {
+      dag.mark_skip(i);
+      return "skip";
+    }
+    if (is_new_state(r)) {
+      dag.mark_bad(i);
+    } else {
+      if (options_.fix && r.verdict == Verdict::good)
+        log_.line("commit " + r.hash + " does not crash but its history never had the crash: not a fix");
+      dag.mark_good(i);
+    }
+    // The log speaks plainly: bad crashes, good does not.
+    return to_string(r.verdict);
+  };
+  // Commits tested before the range was known (releases, the start).
+  for (const auto& h : tester_.order()) {
+    CommitIndex i = graph.find(h);
+    if (i == vcs::kNoCommit || h == new_end) continue;
+    mark(*tester_.find(h));
+  }
+  while (!dag.done()) {
+    auto next = strategy_.pick(dag);
+    if (!next) break;
+    const std::string& hash = graph.hash(*next);
+    log_.line(fmt::format("Bisecting: {} revisions left to test after this (roughly {} steps)", dag.remaining(),
+                          dag.estimated_steps()));
+    log_.line(fmt::format("[{}] {}", hash, history_.info(hash).title));
+    const auto& r = tester_.test(hash, Role::bisect);
+    std::string word = mark(r);
+    log_.line(fmt::format("# git bisect {} {}", word, hash));
+  }
+  if (auto culprit = dag.culprit()) {
+    finish_found(result, graph.hash(*culprit));
+    return;
+  }
+  result.verdict = "inconclusive";
+  log_.line(std::string("bisection is inconclusive, the first ") + (options_.fix ? "good" : "bad") +
+            " commit could be any of:");
+  for (auto i : dag.candidates()) {
+    result.commits.push_back(ref(graph.hash(i)));
+    log_.line(graph.hash(i) + " " + result.commits.back().title);
+  }
+}
+
+void Bisector::finish_found(BisectResult& result, const std::string& hash) {
+  result.verdict = "found";
+  result.commits.push_back(ref(hash));
+  const char* word = options_.fix ? "good" : "bad";
+  log_.line(fmt::format("{} is the first {} commit", hash, word));
+  log_.line(history_.show(hash));
+  auto info = history_.info(hash);
+  if (info.parents.size() == 1) {
+    // Same binary as the parent: the answer is most likely wrong.
+    std::string mine = tester_.signature_of(hash);
+    std::string parent = tester_.signature_of(info.parents[0]);
+    if (!mine.empty() && !parent.empty()) {
+      log_.line("culprit signature: " + mine);
+      log_.line("parent  signature: " + parent);
+      result.noop_change = mine == parent;
+      if (result.noop_change) log_.line("the culprit does not change the build result: most likely a wrong answer");
+    }
+  }
+  result.is_release = !history_.release_tags_at(hash).empty();
+  auto [to, cc] = history_.recipients(hash);
+  result.to = to;
+  result.cc = cc;
+  if (!options_.fix) {
+    if (const auto* r = tester_.find(hash)) log_crash(*r, result);
+  }
+}
+
+void Bisector::log_crash(const CommitResult& r, BisectResult& result) {
+  const RunSummary* best = nullptr;
+  for (const auto& run : r.runs)
+    if (run.status == run::RunStatus::crashed && (!best || (run.title == tester_.target_title() &&
+                                                            best->title != tester_.target_title())))
+      best = &run;
+  if (best) result.report = std::make_pair(best->title, best->type);
+}
+
+void Bisector::finish_common(BisectResult& result) {
+  result.confidence = tester_.confidence();
+  std::set<std::string> built;
+  for (const auto& h : tester_.order()) {
+    const auto* r = tester_.find(h);
+    StepRecord s;
+    s.hash = h;
+    s.title = r->title;
+    s.verdict = to_string(r->verdict);
+    s.signature = r->signature;
+    s.reused_from = r->reused_from;
+    s.build_error = r->build_error;
+    for (const auto& run : r->runs) {
+      if (run.status == run::RunStatus::ok) ++s.ok;
+      if (run.status == run::RunStatus::crashed) {
+        ++s.crashed;
+        s.titles.push_back(run.title);
+      }
+      if (run.status == run::RunStatus::untestable || run.status == run::RunStatus::infra_error) ++s.skipped;
+    }
+    if (r->reused_from.empty()) result.test_runs += static_cast<int>(r->runs.size());
+    result.build_seconds += r->build_seconds;
+    result.test_seconds += r->test_seconds;
+    result.steps.push_back(std::move(s));
+  }
+  result.revisions_tested = static_cast<int>(tester_.order().size());
+  result.builds = tester_.builds();
+  result.total_seconds = result.build_seconds + result.test_seconds;
+  log_.line(fmt::format("revisions tested: {}, total time: {} (build: {}, test: {})", result.revisions_tested,
+                        format_duration(result.total_seconds), format_duration(result.build_seconds),
+                        format_duration(result.test_seconds)));
+  log_.line(fmt::format("builds: {}, test runs: {}, confidence: {:.3f}", result.builds, result.test_runs,
+                        result.confidence));
+  if (result.verdict == "found") {
+    const auto& c = result.commits.front();
+    log_.line(fmt::format("first {} commit: {} {}", options_.fix ? "good" : "bad", c.hash, c.title));
+    log_.line("recipients (to): " + quoted_list(result.to));
+    log_.line("recipients (cc): " + quoted_list(result.cc));
+  }
+  if (result.report && result.verdict != "inconclusive") {
+    log_.line("crash: " + result.report->first);
+    const std::string* text = nullptr;
+    const std::string& where = result.verdict == "found" ? result.commits.front().hash
+                                                         : (result.boundary ? result.boundary->hash : options_.commit);
+    if (const auto* r = tester_.find(where))
+      for (const auto& run : r->runs)
+        if (run.status == run::RunStatus::crashed && run.title == result.report->first && !run.report.empty()) {
+          text = &run.report;
+          break;
+        }
+    if (text) {
+      std::string t = *text;
+      while (!t.empty() && t.back() == '\n') t.pop_back();
+      log_.line(t);
+    }
+  }
+}
+
+}  // namespace culprit::bisect

@@ -1,0 +1,51 @@
+// The flow around the DAG bisection, as syzbot runs it: test the start
+// commit, walk back over releases (cause) or test the head (fix), bisect the
+// range, check the answer (noop change), and describe the result.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bisect/bisect_log.h"
+#include "bisect/commit_tester.h"
+#include "bisect/history.h"
+#include "bisect/result.h"
+#include "bisect/strategy.h"
+
+namespace culprit::bisect {
+
+struct BisectOptions {
+  bool fix = false;
+  std::string commit;               // full hash: where the crash was seen
+  std::optional<std::string> good;  // cause: known good commit (full hash)
+  std::string head;                 // fix: newest commit to test (full hash)
+};
+
+class Bisector {
+ public:
+  Bisector(History& history, CommitTester& tester, Strategy& strategy, BisectLog& log, BisectOptions options);
+  BisectResult run();
+
+ private:
+  void bisect_cause(BisectResult& result);
+  void bisect_fix(BisectResult& result);
+  // Bisects between `new_end` (the state being looked for: crashing for
+  // cause, fixed for fix) and `old_ends`.
+  void bisect_range(BisectResult& result, const std::string& new_end, const std::vector<std::string>& old_ends);
+  // Maps a verdict onto the DAG's terms; returns the word for the log.
+  bool is_new_state(const CommitResult& r);
+  bool history_had_bug(const std::string& hash);
+  void finish_found(BisectResult& result, const std::string& hash);
+  void finish_common(BisectResult& result);
+  CommitRef ref(const std::string& hash);
+  void log_crash(const CommitResult& r, BisectResult& result);
+
+  History& history_;
+  CommitTester& tester_;
+  Strategy& strategy_;
+  BisectLog& log_;
+  BisectOptions options_;
+};
+
+}  // namespace culprit::bisect

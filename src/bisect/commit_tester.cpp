@@ -1,0 +1,314 @@
+#include "bisect/commit_tester.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "util/error.h"
+#include "util/process.h"
+
+namespace culprit::bisect {
+namespace {
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+RunSummary from_record(const store::RunRecord& rec) {
+  RunSummary s;
+  s.status = rec.status == "ok"            ? run::RunStatus::ok
+             : rec.status == "crashed"     ? run::RunStatus::crashed
+             : rec.status == "untestable"  ? run::RunStatus::untestable
+                                           : run::RunStatus::infra_error;
+  s.title = rec.title;
+  s.type = rec.type;
+  s.report = rec.report;
+  s.seconds = rec.seconds;
+  return s;
+}
+
+std::string describe(const RunSummary& r) {
+  switch (r.status) {
+    case run::RunStatus::ok:
+      return "OK";
+    case run::RunStatus::crashed:
+      return "crashed: " + r.title;
+    case run::RunStatus::untestable:
+      return r.title.empty() ? "could not test" : "could not test: " + r.title;
+    case run::RunStatus::infra_error:
+      return r.title.empty() ? "infrastructure error" : "infrastructure error: " + r.title;
+  }
+  return "?";
+}
+
+void check_interrupt() {
+  if (interrupt_requested()) throw AbortError("interrupted; run the same command again to resume");
+}
+
+}  // namespace
+
+CommitTester::CommitTester(History& history, Workspace& workspace, build::Builder& builder,
+                           run::TestRunner& runner, Strategy& strategy, store::Journal& journal, BisectLog& log,
+                           TesterConfig config)
+    : history_(history),
+      workspace_(workspace),
+      builder_(builder),
+      runner_(runner),
+      strategy_(strategy),
+      journal_(journal),
+      log_(log),
+      config_(std::move(config)) {}
+
+std::filesystem::path CommitTester::out_dir(const std::string& hash) const {
+  return config_.state_dir / "out" / hash;
+}
+std::filesystem::path CommitTester::log_dir(const std::string& hash) const {
+  return config_.state_dir / "logs" / hash;
+}
+
+const CommitResult* CommitTester::find(const std::string& hash) const {
+  auto it = results_.find(hash);
+  return it == results_.end() ? nullptr : &it->second;
+}
+
+CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, bool need_artifacts) {
+  const std::string key = builder_.cache_key();
+  if (auto rec = journal_.find_build(hash, key); rec && (!need_artifacts || built_in_workspace_ == hash || !rec->ok)) {
+    signatures_[hash] = rec->signature;
+    return {rec->ok, rec->signature, rec->error_line, rec->seconds, false};
+  }
+  auto info = history_.info(hash);
+  if (!need_artifacts) {
+    // Identical source (empty merges, revert pairs): same build.
+    if (auto same = journal_.find_build_by_tree(info.tree, key); same && same->commit != hash) {
+      store::BuildRecord copy = *same;
+      copy.commit = hash;
+      copy.seconds = 0;
+      journal_.save_build(copy);
+      log_.line(fmt::format("commit has the same source tree as {}, reusing its build", same->commit));
+      signatures_[hash] = copy.signature;
+      return {copy.ok, copy.signature, copy.error_line, 0, false};
+    }
+  }
+  std::filesystem::create_directories(out_dir(hash));
+  std::filesystem::create_directories(log_dir(hash));
+  journal_.set_status("building " + hash);
+  build::BuildRequest req;
+  req.commit = hash;
+  req.source_dir = workspace_.checkout(hash);
+  req.out_dir = out_dir(hash);
+  req.signature_file = log_dir(hash) / "signature";
+  req.log_path = log_dir(hash) / "build.log";
+  source_dir_ = req.source_dir;
+  built_in_workspace_.clear();
+  auto res = builder_.build(req);
+  check_interrupt();  // a build killed by Ctrl-C is not a result
+  ++builds_;
+  store::BuildRecord rec;
+  rec.commit = hash;
+  rec.tree = info.tree;
+  rec.builder_key = key;
+  rec.ok = res.ok;
+  rec.signature = res.signature;
+  rec.error_line = res.error_line;
+  rec.log_path = req.log_path.string();
+  rec.seconds = res.seconds;
+  journal_.save_build(rec);
+  if (res.ok) built_in_workspace_ = hash;
+  signatures_[hash] = res.signature;
+  return {res.ok, res.signature, res.error_line, res.seconds, true};
+}
+
+std::string CommitTester::signature_of(const std::string& hash) {
+  if (auto it = signatures_.find(hash); it != signatures_.end()) return it->second;
+  log_.line(fmt::format("building commit {} with {}", hash, builder_.id_for(hash)));
+  auto b = ensure_built(hash, false);
+  return b.ok ? b.signature : std::string();
+}
+
+Evidence CommitTester::tally(const std::vector<RunSummary>& runs) const {
+  Evidence e;
+  std::string target = target_title_;
+  if (target.empty()) {
+    // The start commit defines the crash: its most frequent crash title.
+    std::map<std::string, int> counts;
+    int best = 0;
+    for (const auto& r : runs)
+      if (r.status == run::RunStatus::crashed && ++counts[r.title] > best) {
+        best = counts[r.title];
+        target = r.title;
+      }
+  }
+  e.generic_target = !target.empty() && is_generic_title(target);
+  for (const auto& r : runs) {
+    switch (r.status) {
+      case run::RunStatus::ok:
+        ++e.ok;
+        break;
+      case run::RunStatus::crashed:
+        ++(r.title == target ? e.matching : e.other);
+        break;
+      case run::RunStatus::untestable:
+        ++e.untestable;
+        break;
+      case run::RunStatus::infra_error:
+        ++e.infra;
+        break;
+    }
+  }
+  return e;
+}
+
+void CommitTester::run_tests(CommitResult& r, Role role) {
+  const std::string key = runner_.cache_key();
+  for (const auto& rec : journal_.runs(r.hash, key)) r.runs.push_back(from_record(rec));
+  double start = now_seconds();
+  double recorded_seconds = 0;
+  for (const auto& run : r.runs) recorded_seconds += run.seconds;
+  std::mutex mu;
+  for (;;) {
+    r.evidence = tally(r.runs);
+    int want = strategy_.more_runs(r.evidence, role);
+    if (want <= 0) break;
+    if (built_in_workspace_ != r.hash) {
+      // Resumed after the build was recorded: the work tree may hold another
+      // commit's output, so build again before running.
+      auto b = ensure_built(r.hash, true);
+      if (!b.ok) throw AbortError("commit " + r.hash + " built before but fails to build now: " + b.error);
+      r.build_seconds += b.seconds;
+    }
+    int batch = std::min(want, std::max(1, config_.jobs));
+    int first = static_cast<int>(r.runs.size());
+    std::vector<std::optional<RunSummary>> results(batch);
+    std::vector<std::thread> threads;
+    journal_.set_status(fmt::format("testing {} (runs {}-{})", r.hash, first, first + batch - 1));
+    for (int i = 0; i < batch; ++i) {
+      threads.emplace_back([&, i] {
+        run::RunRequest req;
+        req.commit = r.hash;
+        req.source_dir = source_dir_;
+        req.out_dir = out_dir(r.hash);
+        req.log_path = log_dir(r.hash) / fmt::format("run-{}.log", first + i);
+        req.run_index = first + i;
+        auto outcome = runner_.run(req);
+        if (interrupt_requested()) return;  // killed by us: not a result
+        store::RunRecord rec;
+        rec.commit = r.hash;
+        rec.runner_key = key;
+        rec.index = first + i;
+        rec.status = run::to_string(outcome.status);
+        rec.title = outcome.title;
+        rec.type = outcome.type;
+        rec.report = outcome.report.substr(0, 64 << 10);
+        rec.log_path = req.log_path.string();
+        rec.seconds = outcome.seconds;
+        std::lock_guard lock(mu);
+        journal_.save_run(rec);
+        results[i] = from_record(rec);
+      });
+    }
+    for (auto& t : threads) t.join();
+    check_interrupt();
+    for (auto& res : results) {
+      if (!res) continue;
+      if (res->status == run::RunStatus::infra_error && ++infra_errors_ > config_.max_infra_errors)
+        throw AbortError(fmt::format("too many infrastructure errors (last: {})", res->title));
+      r.runs.push_back(std::move(*res));
+      ++runs_;
+    }
+  }
+  r.test_seconds = recorded_seconds + (now_seconds() - start);
+}
+
+void CommitTester::log_runs(const CommitResult& r) {
+  if (r.runs.empty()) return;
+  bool same = true;
+  for (const auto& run : r.runs) same = same && describe(run) == describe(r.runs.front());
+  if (same) {
+    log_.line("all runs: " + describe(r.runs.front()));
+    return;
+  }
+  for (size_t i = 0; i < r.runs.size(); ++i) log_.line(fmt::format("run #{}: {}", i, describe(r.runs[i])));
+}
+
+const CommitResult& CommitTester::test(const std::string& hash, Role role) {
+  if (auto it = results_.find(hash); it != results_.end()) {
+    log_.line(fmt::format("commit {} was tested already: {}", hash, to_string(it->second.verdict)));
+    return it->second;
+  }
+  check_interrupt();
+  CommitResult r;
+  r.hash = hash;
+  r.title = history_.info(hash).title;
+  log_.line(fmt::format("testing commit {} with {}", hash, builder_.id_for(hash)));
+  auto b = ensure_built(hash, false);
+  r.built = b.ok;
+  r.build_seconds = b.seconds;
+  r.signature = b.signature;
+  if (!b.ok) {
+    r.build_error = b.error;
+    r.verdict = Verdict::skip;
+    log_.line("build failed: " + b.error);
+  } else {
+    if (!b.signature.empty()) log_.line("kernel signature: " + b.signature);
+    const CommitResult* twin = nullptr;
+    if (!b.signature.empty())
+      for (const auto& h : order_) {
+        const auto& other = results_.at(h);
+        if (other.signature == b.signature && other.built && !other.runs.empty()) {
+          twin = &other;
+          break;
+        }
+      }
+    if (twin) {
+      log_.line(fmt::format("kernel signature matches {}, reusing its result", twin->hash));
+      r.reused_from = twin->hash;
+      r.evidence = twin->evidence;
+      r.runs = twin->runs;
+      r.verdict = twin->verdict;
+    } else {
+      run_tests(r, role);
+      log_runs(r);
+      r.evidence = tally(r.runs);
+      r.verdict = strategy_.decide(r.evidence, role);
+      if (role == Role::start && target_title_.empty() && r.verdict == Verdict::bad) {
+        std::map<std::string, int> counts;
+        int best = 0;
+        for (const auto& run : r.runs)
+          if (run.status == run::RunStatus::crashed && ++counts[run.title] > best) {
+            best = counts[run.title];
+            target_title_ = run.title;
+          }
+      }
+    }
+  }
+  order_.push_back(hash);
+  auto& stored = results_[hash] = std::move(r);
+  strategy_.set_crash_rate(crash_rate());
+  return stored;
+}
+
+double CommitTester::crash_rate() const {
+  int crashed = 0, tested = 0;
+  for (const auto& [h, r] : results_)
+    if (r.verdict == Verdict::bad && r.reused_from.empty()) {
+      crashed += r.evidence.matching;
+      tested += r.evidence.tested();
+    }
+  if (tested == 0) return 1.0;
+  return (crashed + 0.5) / (tested + 1.0);
+}
+
+double CommitTester::confidence() const {
+  double p = crash_rate();
+  double conf = 1.0;
+  for (const auto& [h, r] : results_)
+    if (r.verdict == Verdict::good && r.reused_from.empty()) conf *= 1.0 - std::pow(1.0 - p, r.evidence.ok);
+  return conf;
+}
+
+}  // namespace culprit::bisect

@@ -1,0 +1,99 @@
+// Tests one commit: check out, build (or reuse a recorded build), derive the
+// signature, reuse the verdict of an identical binary, otherwise run the test
+// as many times as the strategy asks. Every commit is built and tested at
+// most once per bisection; results go to the journal as they finish.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bisect/bisect_log.h"
+#include "bisect/history.h"
+#include "bisect/strategy.h"
+#include "bisect/verdict.h"
+#include "build/builder.h"
+#include "run/runner.h"
+#include "store/journal.h"
+
+namespace culprit::bisect {
+
+struct CommitResult {
+  std::string hash;
+  std::string title;
+  Verdict verdict = Verdict::skip;
+  bool built = false;
+  std::string build_error;
+  std::string signature;
+  std::string reused_from;  // a commit whose identical binary's result was reused
+  Evidence evidence;
+  std::vector<RunSummary> runs;
+  double build_seconds = 0;
+  double test_seconds = 0;
+};
+
+struct TesterConfig {
+  std::filesystem::path state_dir;  // out/ and logs/ go below it
+  int jobs = 1;
+  int max_infra_errors = 10;
+};
+
+class CommitTester {
+ public:
+  CommitTester(History& history, Workspace& workspace, build::Builder& builder, run::TestRunner& runner,
+               Strategy& strategy, store::Journal& journal, BisectLog& log, TesterConfig config);
+
+  // Builds and tests `hash` once; later calls return the same result.
+  const CommitResult& test(const std::string& hash, Role role);
+  // Only the build's signature (for noop-change checks); builds if needed.
+  std::string signature_of(const std::string& hash);
+  const CommitResult* find(const std::string& hash) const;
+
+  // The crash being bisected: set from the start commit's runs.
+  const std::string& target_title() const { return target_title_; }
+  // Crash rate on commits judged bad so far.
+  double crash_rate() const;
+  int builds() const { return builds_; }
+  int runs() const { return runs_; }
+  // Confidence that no good verdict was a false negative.
+  double confidence() const;
+  const std::vector<std::string>& order() const { return order_; }
+
+ private:
+  struct BuildOutcome {
+    bool ok = false;
+    std::string signature;
+    std::string error;
+    double seconds = 0;
+    bool fresh = false;  // built by this process, so the work tree holds it
+  };
+  BuildOutcome ensure_built(const std::string& hash, bool need_artifacts);
+  void run_tests(CommitResult& r, Role role);
+  void log_runs(const CommitResult& r);
+  Evidence tally(const std::vector<RunSummary>& runs) const;
+  std::filesystem::path out_dir(const std::string& hash) const;
+  std::filesystem::path log_dir(const std::string& hash) const;
+
+  History& history_;
+  Workspace& workspace_;
+  build::Builder& builder_;
+  run::TestRunner& runner_;
+  Strategy& strategy_;
+  store::Journal& journal_;
+  BisectLog& log_;
+  TesterConfig config_;
+
+  std::map<std::string, CommitResult> results_;
+  std::vector<std::string> order_;
+  std::map<std::string, std::string> signatures_;  // hash -> signature of builds done or recorded
+  std::string built_in_workspace_;  // commit whose build output the work tree holds
+  std::filesystem::path source_dir_;
+  std::string target_title_;
+  int builds_ = 0;
+  int runs_ = 0;
+  int infra_errors_ = 0;
+};
+
+}  // namespace culprit::bisect

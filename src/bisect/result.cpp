@@ -1,0 +1,46 @@
+#include "bisect/result.h"
+
+namespace culprit::bisect {
+
+nlohmann::json BisectResult::to_json() const {
+  using nlohmann::json;
+  json j;
+  j["mode"] = mode;
+  j["verdict"] = verdict;
+  j["commits"] = json::array();
+  for (const auto& c : commits)
+    j["commits"].push_back({{"hash", c.hash}, {"title", c.title}, {"author", c.author}, {"date", c.date}});
+  j["boundary"] = boundary ? json{{"hash", boundary->hash}, {"title", boundary->title}} : json(nullptr);
+  j["report"] = report ? json{{"title", report->first}, {"type", report->second}} : json(nullptr);
+  j["noop_change"] = noop_change;
+  j["is_release"] = is_release;
+  j["confidence"] = confidence;
+  j["revisions_tested"] = revisions_tested;
+  j["build_seconds"] = build_seconds;
+  j["test_seconds"] = test_seconds;
+  j["total_seconds"] = total_seconds;
+  j["steps"] = json::array();
+  for (const auto& s : steps) {
+    json step{{"hash", s.hash},
+              {"title", s.title},
+              {"verdict", s.verdict},
+              {"signature", s.signature},
+              {"runs", {{"ok", s.ok}, {"crashed", s.crashed}, {"skipped", s.skipped}, {"titles", s.titles}}}};
+    if (!s.reused_from.empty()) step["reused_from"] = s.reused_from;
+    if (!s.build_error.empty()) step["build_error"] = s.build_error;
+    j["steps"].push_back(std::move(step));
+  }
+  j["recipients"] = {{"to", to}, {"cc", cc}};
+  // Extensions beyond INTERFACE.md.
+  j["reproduced"] = reproduced;
+  j["builds"] = builds;
+  j["test_runs"] = test_runs;
+  j["strategy"] = strategy;
+  if (aborted) {
+    j["aborted"] = true;
+    j["abort_reason"] = abort_reason;
+  }
+  return j;
+}
+
+}  // namespace culprit::bisect

@@ -1,0 +1,53 @@
+// The outcome of a bisection, as INTERFACE.md's result JSON describes it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace culprit::bisect {
+
+struct CommitRef {
+  std::string hash;
+  std::string title;
+  std::string author;
+  std::string date;
+};
+
+struct StepRecord {
+  std::string hash;
+  std::string title;
+  std::string verdict;  // good / bad / skip
+  std::string signature;
+  int ok = 0, crashed = 0, skipped = 0;
+  std::vector<std::string> titles;
+  std::string reused_from;
+  std::string build_error;
+};
+
+struct BisectResult {
+  std::string mode;     // cause / fix
+  std::string verdict;  // found / inconclusive / crash-on-oldest / not-fixed
+  bool reproduced = true;  // false: the crash did not reproduce on --commit (exit 1)
+  bool aborted = false;
+  std::string abort_reason;
+  std::vector<CommitRef> commits;
+  std::optional<CommitRef> boundary;
+  std::optional<std::pair<std::string, std::string>> report;  // title, type
+  bool noop_change = false;
+  bool is_release = false;
+  double confidence = 0;
+  int revisions_tested = 0;
+  int builds = 0;
+  int test_runs = 0;
+  double build_seconds = 0, test_seconds = 0, total_seconds = 0;
+  std::vector<StepRecord> steps;
+  std::vector<std::string> to, cc;
+  std::string strategy;
+
+  nlohmann::json to_json() const;
+};
+
+}  // namespace culprit::bisect

@@ -1,0 +1,99 @@
+#include <algorithm>
+#include <cmath>
+
+#include "bisect/strategy.h"
+#include "util/error.h"
+
+namespace culprit::bisect {
+namespace {
+
+int half_up(int n) { return (n + 1) / 2; }
+
+class SyzbotStrategy : public Strategy {
+ public:
+  explicit SyzbotStrategy(int runs) : runs_(runs) {}
+  std::string name() const override { return "syzbot"; }
+
+  int more_runs(const Evidence& e, Role) const override { return std::max(0, runs_ - e.total()); }
+
+  Verdict decide(const Evidence& e, Role) const override {
+    int crashed = e.matching + e.other;
+    int n = e.total();
+    if (crashed >= std::max(2, n / 6) && e.tested() * 2 >= n) return Verdict::bad;
+    if (crashed == 0 && e.ok * 2 >= n && e.ok > 0) return Verdict::good;
+    return Verdict::skip;
+  }
+
+ private:
+  int runs_;
+};
+
+class AdaptiveStrategy : public Strategy {
+ public:
+  AdaptiveStrategy(int runs, double alpha) : runs_(runs), alpha_(alpha) {}
+  std::string name() const override { return "adaptive"; }
+
+  int more_runs(const Evidence& e, Role role) const override {
+    if (decisive_bad(e)) return 0;
+    if (role == Role::start) {
+      // More runs on the first commit: they estimate the reproduction rate
+      // that every later "good" depends on.
+      if (e.total() < runs_) return runs_ - e.total();
+      bool flaky = e.matching + e.other < e.tested();
+      if (flaky && e.total() < 2 * runs_) return 2 * runs_ - e.total();
+      return 0;
+    }
+    if (e.untestable + e.infra >= half_up(runs_) && e.untestable + e.infra > e.tested()) return 0;
+    if (e.total() >= cap()) return 0;
+    int want = clean_runs_needed();
+    if (e.ok >= want) return 0;
+    return std::min(want - e.ok, cap() - e.total());
+  }
+
+  Verdict decide(const Evidence& e, Role role) const override {
+    if (decisive_bad(e)) return Verdict::bad;
+    if (role == Role::start) return Verdict::good;  // did not reproduce
+    if (e.matching > 0 || e.other > 0) {
+      // Some crash evidence but not enough either way.
+      if (e.matching == 0 && e.ok >= clean_runs_needed()) return Verdict::good;
+      return Verdict::skip;
+    }
+    if (e.ok >= clean_runs_needed() || (e.total() >= cap() && e.ok >= half_up(runs_))) return Verdict::good;
+    return Verdict::skip;
+  }
+
+ private:
+  bool decisive_bad(const Evidence& e) const {
+    int need = e.generic_target ? 2 : 1;
+    if (e.matching >= need) return true;
+    int crashed = e.matching + e.other;
+    return crashed >= 2 && crashed * 6 >= e.tested() && e.tested() * 2 >= e.total();
+  }
+
+  // Clean runs after which a bad commit would have crashed at least once with
+  // probability 1 - alpha, at the estimated reproduction rate.
+  int clean_runs_needed() const {
+    double p = std::clamp(crash_rate_, 0.02, 0.999);
+    int n = static_cast<int>(std::ceil(std::log(alpha_) / std::log1p(-p)));
+    return std::clamp(std::max(n, half_up(runs_)), 1, cap());
+  }
+  int cap() const { return std::max(4 * runs_, 40); }
+
+  int runs_;
+  double alpha_;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_syzbot_strategy(int runs) { return std::make_unique<SyzbotStrategy>(runs); }
+std::unique_ptr<Strategy> make_adaptive_strategy(int runs, double alpha) {
+  return std::make_unique<AdaptiveStrategy>(runs, alpha);
+}
+
+std::unique_ptr<Strategy> make_strategy(const std::string& name, int runs) {
+  if (name == "syzbot") return make_syzbot_strategy(runs);
+  if (name == "adaptive" || name.empty()) return make_adaptive_strategy(runs, 0.02);
+  throw UserError("unknown strategy '" + name + "' (known: adaptive, syzbot)");
+}
+
+}  // namespace culprit::bisect

@@ -1,0 +1,49 @@
+// A bisection strategy decides how many runs a commit gets and what they
+// mean. The engine asks more_runs() after every batch of runs, so a strategy
+// can stop early; decide() turns the evidence into a verdict.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bisect/dag_bisection.h"
+#include "bisect/verdict.h"
+
+namespace culprit::bisect {
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual std::string name() const = 0;
+  // Runs still wanted before decide() (0: decide now).
+  virtual int more_runs(const Evidence& e, Role role) const = 0;
+  virtual Verdict decide(const Evidence& e, Role role) const = 0;
+  // The crash rate estimated so far on commits judged bad (0..1].
+  virtual void set_crash_rate(double rate) { crash_rate_ = rate; }
+  // Which commit to test next; git's halving by default.
+  virtual std::optional<CommitIndex> pick(const DagBisection& dag) const { return dag.next(); }
+
+ protected:
+  double crash_rate_ = 1.0;
+};
+
+// syzbot's fixed rule: `runs` runs on every commit; bad when at least
+// max(2, N/6) runs crashed (any crash) with at least N/2 runs that tested it,
+// good when none crashed and at least N/2 were OK, otherwise skip.
+std::unique_ptr<Strategy> make_syzbot_strategy(int runs);
+
+// The default: sequential runs that stop as soon as the evidence is enough.
+// A crash with the bisected title is decisive (two for generic titles such
+// as "exit status 1"); a commit is good only after enough clean runs that,
+// at the estimated reproduction rate, a bad commit would have crashed with
+// probability >= 1 - alpha. Crashes with other titles are logged; two or
+// more (and at least a sixth of the runs) count as bad, as in syzbot's rule,
+// while a single stray one only costs a run.
+std::unique_ptr<Strategy> make_adaptive_strategy(int runs, double alpha);
+
+// By name ("syzbot", "adaptive"); throws UserError for an unknown name.
+std::unique_ptr<Strategy> make_strategy(const std::string& name, int runs);
+
+}  // namespace culprit::bisect

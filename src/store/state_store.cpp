@@ -1,0 +1,273 @@
+#include "store/state_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "store/sqlite_handles.h"
+#include "util/error.h"
+
+namespace culprit::store {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS bisections (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  params TEXT NOT NULL,
+  started REAL NOT NULL,
+  finished INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT '',
+  log TEXT NOT NULL DEFAULT '',
+  result TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS builds (
+  bisection INTEGER NOT NULL,
+  commit_hash TEXT NOT NULL,
+  tree TEXT NOT NULL,
+  builder_key TEXT NOT NULL,
+  ok INTEGER NOT NULL,
+  signature TEXT NOT NULL,
+  error_line TEXT NOT NULL,
+  log_path TEXT NOT NULL,
+  seconds REAL NOT NULL,
+  PRIMARY KEY (bisection, commit_hash, builder_key)
+);
+CREATE INDEX IF NOT EXISTS builds_by_tree ON builds (bisection, tree, builder_key);
+CREATE TABLE IF NOT EXISTS runs (
+  bisection INTEGER NOT NULL,
+  commit_hash TEXT NOT NULL,
+  runner_key TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  title TEXT NOT NULL,
+  type TEXT NOT NULL,
+  report TEXT NOT NULL,
+  log_path TEXT NOT NULL,
+  seconds REAL NOT NULL,
+  PRIMARY KEY (bisection, commit_hash, runner_key, idx)
+);
+)sql";
+
+double unix_now() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+class LockFile {
+ public:
+  explicit LockFile(const std::filesystem::path& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw UserError("cannot create " + path.string());
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw UserError("another culprit is working in state directory " + path.parent_path().string() +
+                      "; wait for it to finish or use another --state");
+    }
+  }
+  ~LockFile() { ::close(fd_); }
+  LockFile(const LockFile&) = delete;
+  LockFile& operator=(const LockFile&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+SqliteDb open_db(const std::filesystem::path& path, bool read_only) {
+  sqlite3* raw = nullptr;
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
+  SqliteDb db(raw);
+  if (rc != SQLITE_OK)
+    throw UserError("cannot open state database " + path.string() + ": " +
+                    (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  sqlite3_busy_timeout(raw, 10000);
+  return db;
+}
+
+}  // namespace
+
+struct StateStore::Impl {
+  std::unique_ptr<LockFile> lock;
+  SqliteDb db;
+  std::int64_t bisection = 0;
+};
+
+StateStore::StateStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StateStore::~StateStore() = default;
+
+std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw UserError("cannot create state directory " + dir.string() + ": " + ec.message());
+  auto impl = std::make_unique<Impl>();
+  impl->lock = std::make_unique<LockFile>(dir / "lock");
+  impl->db = open_db(dir / "state.db", false);
+  exec(impl->db.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  exec(impl->db.get(), kSchema);
+  return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
+}
+
+std::optional<BisectionSummary> StateStore::last(const std::filesystem::path& dir) {
+  auto path = dir / "state.db";
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  auto db = open_db(path, true);
+  Statement q(db.get(), "SELECT id, params, status, finished, log, result, started FROM bisections "
+                        "ORDER BY id DESC LIMIT 1");
+  if (!q.step()) return std::nullopt;
+  BisectionSummary s;
+  s.id = q.int64(0);
+  s.params = q.text(1);
+  s.status = q.text(2);
+  s.finished = q.int64(3) != 0;
+  s.log = q.text(4);
+  s.result = q.text(5);
+  s.started = q.real(6);
+  return s;
+}
+
+bool StateStore::begin(const std::string& params_json, bool restart) {
+  sqlite3* db = impl_->db.get();
+  Statement q(db, "SELECT id, params, finished FROM bisections ORDER BY id DESC LIMIT 1");
+  if (q.step()) {
+    std::int64_t id = q.int64(0);
+    bool same = q.text(1) == params_json;
+    bool finished = q.int64(2) != 0;
+    if (same && !restart) {
+      impl_->bisection = id;
+      Statement u(db, "UPDATE bisections SET finished = 0 WHERE id = ?");
+      u.bind(1, id).run();
+      return true;
+    }
+    if (!finished && !restart)
+      throw UserError(
+          "the state directory holds an unfinished bisection with other parameters; "
+          "run that command again to resume it, or add --restart to discard it");
+    if (restart) {
+      // Discard the newest bisection's records so nothing of it is reused.
+      exec(db, "BEGIN");
+      for (const char* sql : {"DELETE FROM builds WHERE bisection = ?", "DELETE FROM runs WHERE bisection = ?",
+                              "DELETE FROM bisections WHERE id = ?"}) {
+        Statement d(db, sql);
+        d.bind(1, id).run();
+      }
+      exec(db, "COMMIT");
+    }
+  }
+  Statement ins(db, "INSERT INTO bisections (params, started) VALUES (?, ?)");
+  ins.bind(1, params_json).bind(2, unix_now()).run();
+  impl_->bisection = sqlite3_last_insert_rowid(db);
+  return false;
+}
+
+void StateStore::append_log(const std::string& line) {
+  Statement u(impl_->db.get(), "UPDATE bisections SET log = log || ? WHERE id = ?");
+  u.bind(1, line + "\n").bind(2, impl_->bisection).run();
+}
+
+void StateStore::clear_log() {
+  Statement u(impl_->db.get(), "UPDATE bisections SET log = '' WHERE id = ?");
+  u.bind(1, impl_->bisection).run();
+}
+
+void StateStore::finish(const std::string& result_json) {
+  Statement u(impl_->db.get(), "UPDATE bisections SET finished = 1, result = ?, status = 'finished' WHERE id = ?");
+  u.bind(1, result_json).bind(2, impl_->bisection).run();
+}
+
+void StateStore::set_status(const std::string& status) {
+  Statement u(impl_->db.get(), "UPDATE bisections SET status = ? WHERE id = ?");
+  u.bind(1, status).bind(2, impl_->bisection).run();
+}
+
+namespace {
+BuildRecord build_from_row(const Statement& q) {
+  BuildRecord r;
+  r.commit = q.text(0);
+  r.tree = q.text(1);
+  r.builder_key = q.text(2);
+  r.ok = q.int64(3) != 0;
+  r.signature = q.text(4);
+  r.error_line = q.text(5);
+  r.log_path = q.text(6);
+  r.seconds = q.real(7);
+  return r;
+}
+constexpr const char* kBuildColumns =
+    "SELECT commit_hash, tree, builder_key, ok, signature, error_line, log_path, seconds FROM builds ";
+}  // namespace
+
+std::optional<BuildRecord> StateStore::find_build(const std::string& commit, const std::string& builder_key) {
+  Statement q(impl_->db.get(),
+              std::string(kBuildColumns) + "WHERE bisection = ? AND commit_hash = ? AND builder_key = ?");
+  q.bind(1, impl_->bisection).bind(2, commit).bind(3, builder_key);
+  if (!q.step()) return std::nullopt;
+  return build_from_row(q);
+}
+
+std::optional<BuildRecord> StateStore::find_build_by_tree(const std::string& tree, const std::string& builder_key) {
+  if (tree.empty()) return std::nullopt;
+  Statement q(impl_->db.get(),
+              std::string(kBuildColumns) + "WHERE bisection = ? AND tree = ? AND builder_key = ? LIMIT 1");
+  q.bind(1, impl_->bisection).bind(2, tree).bind(3, builder_key);
+  if (!q.step()) return std::nullopt;
+  return build_from_row(q);
+}
+
+void StateStore::save_build(const BuildRecord& r) {
+  Statement q(impl_->db.get(),
+              "INSERT OR REPLACE INTO builds (bisection, commit_hash, tree, builder_key, ok, signature, "
+              "error_line, log_path, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, impl_->bisection)
+      .bind(2, r.commit)
+      .bind(3, r.tree)
+      .bind(4, r.builder_key)
+      .bind(5, std::int64_t{r.ok})
+      .bind(6, r.signature)
+      .bind(7, r.error_line)
+      .bind(8, r.log_path)
+      .bind(9, r.seconds)
+      .run();
+}
+
+std::vector<RunRecord> StateStore::runs(const std::string& commit, const std::string& runner_key) {
+  Statement q(impl_->db.get(),
+              "SELECT idx, status, title, type, report, log_path, seconds FROM runs "
+              "WHERE bisection = ? AND commit_hash = ? AND runner_key = ? ORDER BY idx");
+  q.bind(1, impl_->bisection).bind(2, commit).bind(3, runner_key);
+  std::vector<RunRecord> out;
+  while (q.step()) {
+    RunRecord r;
+    r.commit = commit;
+    r.runner_key = runner_key;
+    r.index = static_cast<int>(q.int64(0));
+    r.status = q.text(1);
+    r.title = q.text(2);
+    r.type = q.text(3);
+    r.report = q.text(4);
+    r.log_path = q.text(5);
+    r.seconds = q.real(6);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void StateStore::save_run(const RunRecord& r) {
+  Statement q(impl_->db.get(),
+              "INSERT OR REPLACE INTO runs (bisection, commit_hash, runner_key, idx, status, title, type, "
+              "report, log_path, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, impl_->bisection)
+      .bind(2, r.commit)
+      .bind(3, r.runner_key)
+      .bind(4, std::int64_t{r.index})
+      .bind(5, r.status)
+      .bind(6, r.title)
+      .bind(7, r.type)
+      .bind(8, r.report)
+      .bind(9, r.log_path)
+      .bind(10, r.seconds)
+      .run();
+}
+
+}  // namespace culprit::store

@@ -1,0 +1,58 @@
+// Persistent state of bisections in an SQLite database under the state
+// directory (WAL, one transaction per record, so a finished build or run is
+// on disk before the next one starts). One culprit process at a time holds
+// the directory's lock.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "store/journal.h"
+
+namespace culprit::store {
+
+struct BisectionSummary {
+  std::int64_t id = 0;
+  std::string params;   // canonical JSON of the parameters
+  std::string status;   // phase text
+  bool finished = false;
+  std::string log;      // the log so far (complete when finished)
+  std::string result;   // result JSON when finished
+  double started = 0;   // unix time
+};
+
+class StateStore : public Journal {
+ public:
+  // Opens (creating) DIR/state.db and takes DIR's lock; throws UserError when
+  // another culprit holds it.
+  static std::unique_ptr<StateStore> open(const std::filesystem::path& dir);
+  // Read-only view for `culprit log` / `culprit status`: no lock taken.
+  static std::optional<BisectionSummary> last(const std::filesystem::path& dir);
+  ~StateStore() override;
+
+  // Starts or resumes the bisection with these parameters: resumes when the
+  // newest bisection has the same parameters; starts a new one when the
+  // newest is finished (or `restart`); otherwise throws UserError.
+  // Returns true when resuming.
+  bool begin(const std::string& params_json, bool restart);
+  void append_log(const std::string& line);
+  void clear_log();
+  void finish(const std::string& result_json);
+
+  std::optional<BuildRecord> find_build(const std::string& commit, const std::string& builder_key) override;
+  std::optional<BuildRecord> find_build_by_tree(const std::string& tree, const std::string& builder_key) override;
+  void save_build(const BuildRecord& record) override;
+  std::vector<RunRecord> runs(const std::string& commit, const std::string& runner_key) override;
+  void save_run(const RunRecord& record) override;
+  void set_status(const std::string& status) override;
+
+  struct Impl;
+
+ private:
+  explicit StateStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace culprit::store
