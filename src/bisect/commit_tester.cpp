@@ -2,21 +2,20 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cmath>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "util/error.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace culprit::bisect {
 namespace {
 
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
+// Marks a build record copied from another commit with the same tree.
+constexpr const char* kSameTree = "same-tree:";
 
 RunSummary from_record(const store::RunRecord& rec) {
   RunSummary s;
@@ -61,7 +60,28 @@ CommitTester::CommitTester(History& history, Workspace& workspace, build::Builde
       strategy_(strategy),
       journal_(journal),
       log_(log),
-      config_(std::move(config)) {}
+      config_(std::move(config)) {
+  // Which commit's build output the work tree holds survives a kill, so a
+  // resumed bisection does not rebuild just to run the remaining tests.
+  std::error_code ec;
+  if (std::filesystem::exists(built_marker(), ec)) {
+    std::ifstream in(built_marker());
+    std::getline(in, built_in_workspace_);
+  }
+}
+
+std::filesystem::path CommitTester::built_marker() const { return config_.state_dir / "worktree-built"; }
+
+void CommitTester::set_built(const std::string& hash) {
+  built_in_workspace_ = hash;
+  std::error_code ec;
+  if (hash.empty()) {
+    std::filesystem::remove(built_marker(), ec);
+    return;
+  }
+  std::filesystem::create_directories(config_.state_dir, ec);
+  write_file_atomic(built_marker(), hash + "\n");
+}
 
 std::filesystem::path CommitTester::out_dir(const std::string& hash) const {
   return config_.state_dir / "out" / hash;
@@ -79,6 +99,9 @@ CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, b
   const std::string key = builder_.cache_key();
   if (auto rec = journal_.find_build(hash, key); rec && (!need_artifacts || built_in_workspace_ == hash || !rec->ok)) {
     signatures_[hash] = rec->signature;
+    if (starts_with(rec->log_path, kSameTree))  // replayed: say it again, so the log is the same
+      log_.line(fmt::format("commit has the same source tree as {}, reusing its build",
+                            rec->log_path.substr(std::string_view(kSameTree).size())));
     return {rec->ok, rec->signature, rec->error_line, rec->seconds, false};
   }
   auto info = history_.info(hash);
@@ -88,6 +111,7 @@ CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, b
       store::BuildRecord copy = *same;
       copy.commit = hash;
       copy.seconds = 0;
+      copy.log_path = kSameTree + same->commit;
       journal_.save_build(copy);
       log_.line(fmt::format("commit has the same source tree as {}, reusing its build", same->commit));
       signatures_[hash] = copy.signature;
@@ -99,12 +123,11 @@ CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, b
   journal_.set_status("building " + hash);
   build::BuildRequest req;
   req.commit = hash;
+  set_built("");  // from here until the build is recorded, the work tree holds nothing usable
   req.source_dir = workspace_.checkout(hash);
   req.out_dir = out_dir(hash);
   req.signature_file = log_dir(hash) / "signature";
   req.log_path = log_dir(hash) / "build.log";
-  source_dir_ = req.source_dir;
-  built_in_workspace_.clear();
   auto res = builder_.build(req);
   check_interrupt();  // a build killed by Ctrl-C is not a result
   ++builds_;
@@ -118,7 +141,7 @@ CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, b
   rec.log_path = req.log_path.string();
   rec.seconds = res.seconds;
   journal_.save_build(rec);
-  if (res.ok) built_in_workspace_ = hash;
+  if (res.ok) set_built(hash);
   signatures_[hash] = res.signature;
   return {res.ok, res.signature, res.error_line, res.seconds, true};
 }
@@ -166,9 +189,6 @@ Evidence CommitTester::tally(const std::vector<RunSummary>& runs) const {
 void CommitTester::run_tests(CommitResult& r, Role role) {
   const std::string key = runner_.cache_key();
   for (const auto& rec : journal_.runs(r.hash, key)) r.runs.push_back(from_record(rec));
-  double start = now_seconds();
-  double recorded_seconds = 0;
-  for (const auto& run : r.runs) recorded_seconds += run.seconds;
   std::mutex mu;
   for (;;) {
     r.evidence = tally(r.runs);
@@ -190,7 +210,7 @@ void CommitTester::run_tests(CommitResult& r, Role role) {
       threads.emplace_back([&, i] {
         run::RunRequest req;
         req.commit = r.hash;
-        req.source_dir = source_dir_;
+        req.source_dir = workspace_.path();
         req.out_dir = out_dir(r.hash);
         req.log_path = log_dir(r.hash) / fmt::format("run-{}.log", first + i);
         req.run_index = first + i;
@@ -221,7 +241,9 @@ void CommitTester::run_tests(CommitResult& r, Role role) {
       ++runs_;
     }
   }
-  r.test_seconds = recorded_seconds + (now_seconds() - start);
+  // The sum of run durations, so that a resumed bisection reports the same.
+  r.test_seconds = 0;
+  for (const auto& run : r.runs) r.test_seconds += run.seconds;
 }
 
 void CommitTester::log_runs(const CommitResult& r) {

@@ -74,6 +74,8 @@ class CommitTester {
   void log_runs(const CommitResult& r);
   Evidence tally(const std::vector<RunSummary>& runs) const;
   std::filesystem::path out_dir(const std::string& hash) const;
+  std::filesystem::path built_marker() const;
+  void set_built(const std::string& hash);
   std::filesystem::path log_dir(const std::string& hash) const;
 
   History& history_;
@@ -89,7 +91,6 @@ class CommitTester {
   std::vector<std::string> order_;
   std::map<std::string, std::string> signatures_;  // hash -> signature of builds done or recorded
   std::string built_in_workspace_;  // commit whose build output the work tree holds
-  std::filesystem::path source_dir_;
   std::string target_title_;
   int builds_ = 0;
   int runs_ = 0;

@@ -69,6 +69,7 @@ class GitWorkspace : public Workspace {
     tree_.checkout(hash);
     return tree_.path();
   }
+  std::filesystem::path path() const override { return tree_.path(); }
 
  private:
   vcs::WorkTree tree_;

@@ -37,6 +37,8 @@ class Workspace {
   virtual ~Workspace() = default;
   // Checks `hash` out and returns the source directory.
   virtual std::filesystem::path checkout(const std::string& hash) = 0;
+  // The source directory, whatever is checked out there now.
+  virtual std::filesystem::path path() const = 0;
 };
 
 std::unique_ptr<History> make_git_history(const vcs::Repository& repo);

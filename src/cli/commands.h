@@ -14,5 +14,6 @@ int report_command(const Args& args);       // report_command.cpp
 int maintainers_command(const Args& args);  // maintainers_command.cpp
 int log_command(const Args& args);          // state_commands.cpp
 int status_command(const Args& args);       // state_commands.cpp
+int report_html_command(const Args& args);  // report_html_command.cpp
 
 }  // namespace culprit::cli

@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "  maintainers  who to tell about a commit or files (MAINTAINERS, trailers)\n"
     "  log          print the log of the last bisection in a state directory\n"
     "  status       say what a bisection is doing and how far it is\n"
+    "  report-html  write the last bisection as a self-contained HTML page\n"
     "\n"
     "Run 'culprit <command> --help' for a command's options.\n";
 
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
     if (cmd == "maintainers") return maintainers_command(args);
     if (cmd == "log") return log_command(args);
     if (cmd == "status") return status_command(args);
+    if (cmd == "report-html") return report_html_command(args);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       std::fputs(kUsage, stdout);
       return 0;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -97,10 +98,15 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
   std::string cwd = options.cwd.string();
 
   double start = now_seconds();
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
   if (pid == 0) {
     ::setpgid(0, 0);
+    // If culprit itself is killed (SIGKILL cannot be caught), the command
+    // must not run on and write results nobody records.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(127);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
     ::dup2(write_end.get(), 1);

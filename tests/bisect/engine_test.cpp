@@ -1,0 +1,261 @@
+// The engine on a simulated repository: History, Workspace, Builder and
+// TestRunner are plain in-memory fakes, plugged in through the same
+// interfaces as git and real commands.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "bisect/bisector.h"
+#include "store/journal.h"
+
+namespace culprit::bisect {
+namespace {
+
+struct SimCommit {
+  std::vector<int> parents;
+  std::string tag;
+  bool build_fails = false;
+  bool docs_only = false;  // same binary as its first parent
+};
+
+class SimRepo : public History, public Workspace, public build::Builder, public run::TestRunner {
+ public:
+  std::vector<SimCommit> commits;
+  int bug = -1;         // commit that introduces the crash
+  int fix = -1;         // commit that removes it
+  std::set<std::string> untestable;
+  int builds = 0, runs = 0;
+
+  int add(std::vector<int> parents, std::string tag = "") {
+    commits.push_back({std::move(parents), std::move(tag)});
+    return static_cast<int>(commits.size()) - 1;
+  }
+  static std::string h(int i) { return "c" + std::to_string(i); }
+  static int idx(const std::string& hash) { return std::stoi(hash.substr(1)); }
+
+  bool reaches(int from, int target) const {  // target is an ancestor of from
+    if (target < 0) return false;
+    std::vector<int> stack{from};
+    std::set<int> seen;
+    while (!stack.empty()) {
+      int c = stack.back();
+      stack.pop_back();
+      if (c == target) return true;
+      if (!seen.insert(c).second) continue;
+      for (int p : commits[c].parents) stack.push_back(p);
+    }
+    return false;
+  }
+  bool crashes(int c) const { return reaches(c, bug) && !reaches(c, fix); }
+
+  // History
+  vcs::CommitInfo info(const std::string& hash) override {
+    vcs::CommitInfo i;
+    i.hash = hash;
+    i.title = "commit " + hash;
+    i.author = {"Sim Author", "sim@example.com"};
+    i.date = "Thu Jan 1 00:00:00 1970 +0000";
+    for (int p : commits[idx(hash)].parents) i.parents.push_back(h(p));
+    i.tree = "tree-" + hash;
+    return i;
+  }
+  bool is_ancestor(const std::string& a, const std::string& d) override { return reaches(idx(d), idx(a)); }
+  std::optional<std::string> merge_base(const std::string& a, const std::string& b) override {
+    for (int i = static_cast<int>(commits.size()) - 1; i >= 0; --i)
+      if (reaches(idx(a), i) && reaches(idx(b), i)) return h(i);
+    return std::nullopt;
+  }
+  std::vector<vcs::Release> releases_before(const std::string& commit) override {
+    std::vector<vcs::Release> out;
+    for (int i = 0; i < static_cast<int>(commits.size()); ++i)
+      if (!commits[i].tag.empty() && i != idx(commit) && reaches(idx(commit), i))
+        out.push_back({commits[i].tag, h(i), *vcs::ReleaseVersion::parse(commits[i].tag)});
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.version > b.version; });
+    return out;
+  }
+  std::vector<std::string> release_tags_at(const std::string& commit) override {
+    const auto& t = commits[idx(commit)].tag;
+    return t.empty() ? std::vector<std::string>{} : std::vector<std::string>{t};
+  }
+  vcs::CommitGraph load_range(const std::string& bad, const std::vector<std::string>& goods) override {
+    vcs::CommitGraph g;
+    std::set<int> in;
+    for (int i = 0; i < static_cast<int>(commits.size()); ++i) {
+      bool hidden = false;
+      for (const auto& good : goods) hidden = hidden || reaches(idx(good), i);
+      if (reaches(idx(bad), i) && !hidden) in.insert(i);
+    }
+    for (int i : in) g.add_commit(h(i));
+    for (int i : in)
+      for (int p : commits[i].parents)
+        if (in.count(p)) g.add_parent(g.find(h(i)), g.find(h(p)));
+    g.finish();
+    return g;
+  }
+  std::string show(const std::string& hash) override { return "commit " + hash; }
+  std::pair<std::vector<std::string>, std::vector<std::string>> recipients(const std::string&) override {
+    return {{"Sim Author <sim@example.com>"}, {}};
+  }
+  // Workspace
+  std::filesystem::path checkout(const std::string&) override { return "/nonexistent"; }
+  std::filesystem::path path() const override { return "/nonexistent"; }
+  // Builder
+  std::string id_for(const std::string&) const override { return "simulated builder"; }
+  std::string cache_key() const override { return "sim"; }
+  build::BuildResult build(const build::BuildRequest& req) override {
+    ++builds;
+    int c = idx(req.commit);
+    if (commits[c].build_fails) return {false, "", "sim.c:1:1: error: broken", 1};
+    while (commits[c].docs_only) c = commits[c].parents[0];
+    return {true, "sig-" + h(c), "", 60};
+  }
+  // TestRunner
+  run::RunOutcome run(const run::RunRequest& req) override {
+    ++runs;
+    int c = idx(req.commit);
+    if (untestable.count(req.commit)) return {run::RunStatus::untestable, "", "", "", 1};
+    if (crashes(c)) return {run::RunStatus::crashed, "KASAN: use-after-free Read in foo", "KASAN", "report", 1};
+    return {run::RunStatus::ok, "", "", "", 1};
+  }
+};
+
+struct Engine {
+  SimRepo& repo;
+  store::MemoryJournal journal;
+  BisectLog log;
+  std::vector<std::string> lines;
+  std::unique_ptr<Strategy> strategy;
+  std::unique_ptr<CommitTester> tester;
+
+  Engine(SimRepo& r, const std::string& strategy_name = "adaptive") : repo(r) {
+    log.add_sink([this](const std::string& l) { lines.push_back(l); });
+    strategy = make_strategy(strategy_name, 10);
+    TesterConfig cfg;
+    cfg.state_dir = std::filesystem::temp_directory_path() / "culprit-engine-test";
+    tester = std::make_unique<CommitTester>(repo, repo, repo, repo, *strategy, journal, log, cfg);
+  }
+  BisectResult cause(int commit, std::optional<int> good = std::nullopt) {
+    BisectOptions o;
+    o.commit = SimRepo::h(commit);
+    if (good) o.good = SimRepo::h(*good);
+    return Bisector(repo, *tester, *strategy, log, o).run();
+  }
+  BisectResult fix(int commit, int head) {
+    BisectOptions o;
+    o.fix = true;
+    o.commit = SimRepo::h(commit);
+    o.head = SimRepo::h(head);
+    return Bisector(repo, *tester, *strategy, log, o).run();
+  }
+  bool logged(const std::string& part) const {
+    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(part) != std::string::npos; });
+  }
+};
+
+SimRepo linear(int n) {
+  SimRepo r;
+  for (int i = 0; i < n; ++i) r.add(i ? std::vector<int>{i - 1} : std::vector<int>{});
+  return r;
+}
+
+TEST(Engine, CauseOnLinearHistoryWithReleases) {
+  auto r = linear(100);
+  r.commits[10].tag = "v1.0";
+  r.commits[40].tag = "v1.1";
+  r.commits[70].tag = "v1.2";
+  r.bug = 55;
+  Engine e(r);
+  auto res = e.cause(99);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c55");
+  EXPECT_TRUE(e.logged("testing release v1.2"));
+  EXPECT_TRUE(e.logged("testing release v1.1"));
+  EXPECT_FALSE(e.logged("testing release v1.0")) << "v1.1 is good: the walk stops there";
+  // Bisection between v1.2 (bad) and v1.1 (good): 30 commits.
+  EXPECT_LE(res.revisions_tested, 3 + 6);
+  EXPECT_EQ(res.builds, r.builds);
+  EXPECT_EQ(res.test_runs, r.runs);
+}
+
+TEST(Engine, EachCommitIsBuiltAtMostOnceAndDocsOnlyCommitsReuseResults) {
+  auto r = linear(60);
+  for (int i = 31; i < 60; ++i) r.commits[i].docs_only = true;
+  r.bug = 30;
+  Engine e(r);
+  auto res = e.cause(59, 5);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c30");
+  EXPECT_TRUE(e.logged("reusing its result"));
+  std::set<std::string> tested;
+  for (const auto& s : res.steps) EXPECT_TRUE(tested.insert(s.hash).second) << s.hash << " tested twice";
+  EXPECT_LE(r.builds, res.revisions_tested + 1);
+}
+
+TEST(Engine, BuildFailuresAreSkipped) {
+  auto r = linear(64);
+  for (int i = 20; i < 40; ++i) r.commits[i].build_fails = true;
+  r.bug = 45;
+  Engine e(r);
+  auto res = e.cause(63, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c45");
+  EXPECT_TRUE(e.logged("build failed: sim.c:1:1: error: broken"));
+}
+
+TEST(Engine, BugInsideABuildFailureRangeIsInconclusive) {
+  auto r = linear(40);
+  for (int i = 20; i < 30; ++i) r.commits[i].build_fails = true;
+  r.bug = 25;
+  Engine e(r);
+  auto res = e.cause(39, 0);
+  ASSERT_EQ(res.verdict, "inconclusive");
+  std::set<std::string> got;
+  for (const auto& c : res.commits) got.insert(c.hash);
+  for (int i = 20; i <= 30; ++i) EXPECT_TRUE(got.count(SimRepo::h(i))) << i;
+  EXPECT_EQ(got.size(), 11u);
+}
+
+TEST(Engine, FixBisectionWithMergedOldSideBranch) {
+  SimRepo r;
+  int root = r.add({});
+  int a = r.add({root});
+  int side1 = r.add({a});  // forked before the bug
+  int side2 = r.add({side1});
+  int side3 = r.add({side2});
+  int bug = r.add({a});
+  int start = r.add({bug});
+  int m1 = r.add({start});
+  int merge = r.add({m1, side3});
+  int m2 = r.add({merge});
+  int fix = r.add({m2});
+  int head = r.add({fix});
+  r.bug = bug;
+  r.fix = fix;
+  Engine e(r);
+  auto res = e.fix(start, head);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, SimRepo::h(fix));
+}
+
+TEST(Engine, SyzbotStrategyRunsTheFixedNumber) {
+  auto r = linear(50);
+  r.bug = 20;
+  Engine e(r, "syzbot");
+  auto res = e.cause(49, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c20");
+  EXPECT_EQ(r.runs, 10 * res.revisions_tested);
+}
+
+TEST(Engine, ConfidenceIsHighForADeterministicCrash) {
+  auto r = linear(50);
+  r.bug = 20;
+  Engine e(r);
+  auto res = e.cause(49, 0);
+  EXPECT_GT(res.confidence, 0.99);
+}
+
+}  // namespace
+}  // namespace culprit::bisect

@@ -1,0 +1,75 @@
+#include <gtest/gtest.h>
+
+#include "bisect/strategy.h"
+
+namespace culprit::bisect {
+namespace {
+
+Evidence ev(int ok, int matching, int other = 0, int untestable = 0) {
+  Evidence e;
+  e.ok = ok;
+  e.matching = matching;
+  e.other = other;
+  e.untestable = untestable;
+  return e;
+}
+
+TEST(SyzbotStrategy, FollowsTheFixedRule) {
+  auto s = make_syzbot_strategy(10);
+  EXPECT_EQ(s->more_runs(ev(0, 0), Role::bisect), 10);
+  EXPECT_EQ(s->more_runs(ev(5, 5), Role::bisect), 0);
+  EXPECT_EQ(s->decide(ev(8, 2), Role::bisect), Verdict::bad);
+  EXPECT_EQ(s->decide(ev(9, 1), Role::bisect), Verdict::skip) << "one crash is not enough";
+  EXPECT_EQ(s->decide(ev(10, 0), Role::bisect), Verdict::good);
+  EXPECT_EQ(s->decide(ev(4, 0, 0, 6), Role::bisect), Verdict::skip) << "fewer than half the runs tested it";
+  EXPECT_EQ(s->decide(ev(5, 0, 0, 5), Role::bisect), Verdict::good);
+  EXPECT_EQ(s->decide(ev(6, 0, 2), Role::bisect), Verdict::bad) << "any crash counts for syzbot";
+}
+
+TEST(AdaptiveStrategy, OneMatchingCrashIsDecisive) {
+  auto s = make_adaptive_strategy(10, 0.02);
+  s->set_crash_rate(0.5);
+  EXPECT_EQ(s->more_runs(ev(0, 1), Role::bisect), 0);
+  EXPECT_EQ(s->decide(ev(0, 1), Role::bisect), Verdict::bad);
+}
+
+TEST(AdaptiveStrategy, GenericTitlesNeedTwoCrashes) {
+  auto s = make_adaptive_strategy(10, 0.02);
+  Evidence e = ev(0, 1);
+  e.generic_target = true;
+  EXPECT_GT(s->more_runs(e, Role::bisect), 0);
+  e.matching = 2;
+  EXPECT_EQ(s->decide(e, Role::bisect), Verdict::bad);
+}
+
+TEST(AdaptiveStrategy, CleanRunsNeededGrowAsTheReproductionRateFalls) {
+  auto s = make_adaptive_strategy(10, 0.02);
+  s->set_crash_rate(0.95);
+  int reliable = s->more_runs(ev(0, 0), Role::bisect);
+  s->set_crash_rate(1.0 / 6);
+  int flaky = s->more_runs(ev(0, 0), Role::bisect);
+  EXPECT_EQ(reliable, 5) << "never fewer than half of --runs";
+  EXPECT_GE(flaky, 21) << "(5/6)^n <= 0.02 needs 22 clean runs";
+  EXPECT_EQ(s->decide(ev(flaky, 0), Role::bisect), Verdict::good);
+  EXPECT_EQ(s->decide(ev(10, 0), Role::bisect), Verdict::skip) << "not enough clean runs yet";
+}
+
+TEST(AdaptiveStrategy, AStrayUnrelatedCrashDoesNotMakeACommitBad) {
+  auto s = make_adaptive_strategy(10, 0.02);
+  s->set_crash_rate(0.9);
+  EXPECT_EQ(s->decide(ev(9, 0, 1), Role::bisect), Verdict::good);
+  EXPECT_EQ(s->decide(ev(6, 0, 3), Role::bisect), Verdict::bad) << "repeated other crashes count, as in syzbot";
+}
+
+TEST(AdaptiveStrategy, StartCommitGetsMoreRunsWhenFlaky) {
+  auto s = make_adaptive_strategy(10, 0.02);
+  EXPECT_EQ(s->more_runs(ev(0, 0), Role::start), 10);
+  EXPECT_EQ(s->more_runs(ev(8, 2), Role::start), 10);
+  EXPECT_EQ(s->more_runs(ev(0, 10), Role::start), 0);
+  EXPECT_EQ(s->decide(ev(20, 0), Role::start), Verdict::good) << "not reproduced";
+}
+
+TEST(Strategies, UnknownNameIsAUserError) { EXPECT_ANY_THROW(make_strategy("magic", 10)); }
+
+}  // namespace
+}  // namespace culprit::bisect

@@ -1,0 +1,71 @@
+// Bad input: one line on stderr, exit status 2, nothing changed (not even a
+// state directory created).
+#include "e2e/bisect_fixture.h"
+
+namespace culprit::testing {
+namespace {
+
+class BadInput : public BisectE2E {
+ protected:
+  void expect_refused(const std::string& args, const std::string& message_part) {
+    std::string fp = repo_.fingerprint();
+    auto r = run_culprit(args);
+    EXPECT_EQ(r.status(), 2) << r.output;
+    std::string out(trim(r.output));
+    EXPECT_EQ(out.find('\n'), std::string::npos) << "one line expected, got: " << out;
+    EXPECT_NE(out.find(message_part), std::string::npos) << out;
+    EXPECT_EQ(fp, repo_.fingerprint());
+    EXPECT_FALSE(std::filesystem::exists(repo_.path() / ".git" / "culprit"));
+    EXPECT_FALSE(std::filesystem::exists(tmp_ / "state"));
+  }
+  std::string common() {
+    return "--repo " + repo_.path().string() + " --state " + (tmp_ / "state").string() +
+           " --build true --test true";
+  }
+};
+
+TEST_F(BadInput, NotARepository) {
+  std::filesystem::create_directories(tmp_ / "plain");
+  auto r = run_culprit("bisect --repo " + (tmp_ / "plain").string() + " --commit HEAD --build true --test true");
+  EXPECT_EQ(r.status(), 2) << r.output;
+  EXPECT_NE(r.output.find("not a git repository"), std::string::npos) << r.output;
+}
+
+TEST_F(BadInput, UnknownRevision) {
+  code_commit(0);
+  expect_refused("bisect " + common() + " --commit no-such-branch", "no-such-branch");
+}
+
+TEST_F(BadInput, GoodIsNotAnAncestorOfBad) {
+  std::string a = code_commit(0);
+  repo_.branch("side");
+  std::string side = code_commit(1);
+  repo_.checkout("master");
+  std::string main = code_commit(2);
+  expect_refused("bisect " + common() + " --commit " + main + " --good " + side, "not an ancestor");
+}
+
+TEST_F(BadInput, MissingBuildScript) {
+  std::string a = code_commit(0);
+  std::string args = "bisect --repo " + repo_.path().string() + " --state " + (tmp_ / "state").string() +
+                     " --commit " + a + " --build ./build.sh --test true";
+  expect_refused(args, "build.sh");
+}
+
+TEST_F(BadInput, MissingCommitOption) {
+  code_commit(0);
+  expect_refused("bisect --repo " + repo_.path().string() + " --build true --test true", "commit");
+}
+
+TEST_F(BadInput, UnknownOption) {
+  code_commit(0);
+  expect_refused("bisect " + common() + " --commit HEAD --frobnicate", "frobnicate");
+}
+
+TEST_F(BadInput, UnreadableReportLog) {
+  auto r = run_culprit("report " + (tmp_ / "missing.log").string());
+  EXPECT_EQ(r.status(), 2) << r.output;
+}
+
+}  // namespace
+}  // namespace culprit::testing

@@ -1,0 +1,130 @@
+// A bisection killed with SIGKILL at random moments and resumed each time
+// with the same command ends with the same result as an uninterrupted one,
+// and no build or test run that culprit saw finish is executed again.
+#include <map>
+#include <random>
+#include <sstream>
+
+#include "e2e/bisect_fixture.h"
+
+namespace culprit::testing {
+namespace {
+
+struct Execution {
+  std::string key;  // "build <commit>" or "run <commit> <index>"
+  double finished_at = 0;
+};
+
+std::vector<Execution> read_counter(const std::filesystem::path& path) {
+  std::vector<Execution> out;
+  if (!std::filesystem::exists(path)) return out;
+  std::istringstream in(read_file(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    auto sp = line.find(' ');
+    out.push_back({line.substr(sp + 1), std::stod(line.substr(0, sp))});
+  }
+  return out;
+}
+
+class Resume : public BisectE2E {
+ protected:
+  // Build and test commands that log when they finish (the very last thing
+  // they do, so a kill after it and before culprit records the result is the
+  // only way a finished execution can repeat).
+  std::string args(const std::filesystem::path& state, const std::filesystem::path& counter,
+                   const std::string& start) {
+    std::string build = "sleep 0.12; cat *.txt > build.out; echo \"$(date +%s.%N) build $CULPRIT_COMMIT\" >> " +
+                        counter.string();
+    std::string test = "sleep 0.03; sh " + (tmp_ / "test.sh").string() +
+                       "; s=$?; echo \"$(date +%s.%N) run $CULPRIT_COMMIT $CULPRIT_RUN\" >> " +
+                       counter.string() + "; exit $s";
+    return "bisect --repo " + repo_.path().string() + " --state " + state.string() + " --commit " + start +
+           " --build " + shell_quote(build) + " --artifact build.out --test " + shell_quote(test) +
+           " --runs 6 --json " + (state.string() + ".json");
+  }
+};
+
+TEST_F(Resume, SigkillAtRandomMomentsLosesNothingAndRepeatsNothing) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 80; ++i) {
+    c.push_back(i == 51 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+    if (i == 5) repo_.tag("v1.0");
+    if (i == 30) repo_.tag("v1.1");
+    if (i == 60) repo_.tag("v1.2");
+  }
+  // Reference: uninterrupted.
+  auto ref_state = tmp_ / "ref-state";
+  auto ref = run_culprit(args(ref_state, tmp_ / "ref-counter", c.back()));
+  ASSERT_EQ(ref.status(), 0) << ref.output;
+  auto ref_json = nlohmann::json::parse(read_file(ref_state.string() + ".json"));
+  auto ref_execs = read_counter(tmp_ / "ref-counter");
+
+  // Killed again and again.
+  auto state = tmp_ / "state";
+  auto counter = tmp_ / "counter";
+  std::mt19937 rng(12345);
+  std::uniform_real_distribution<double> delay(0.05, 0.6);
+  std::vector<std::pair<double, double>> kills;  // (kill time, unused)
+  int attempts = 0, status = -1;
+  std::string cmd = shell_quote(culprit_binary()) + " " + args(state, counter, c.back());
+  while (attempts++ < 400) {
+    double d = delay(rng);
+    auto r = sh("t0=$(date +%s.%N); timeout -s KILL " + std::to_string(d) + " " + cmd +
+                    " >/dev/null 2>&1; s=$?; echo \"$t0 $s\"",
+                {}, false);
+    std::istringstream in(r.output);
+    double t0 = 0;
+    in >> t0 >> status;
+    if (status == 137) {
+      kills.push_back({t0 + d, 0});
+      continue;
+    }
+    break;
+  }
+  ASSERT_EQ(status, 0) << "final run failed after " << kills.size() << " kills";
+  EXPECT_GE(kills.size(), 20u) << "the bisection was too quick to be killed often enough";
+  RecordProperty("kills", static_cast<int>(kills.size()));
+
+  auto json = nlohmann::json::parse(read_file(state.string() + ".json"));
+  EXPECT_EQ(json["verdict"], ref_json["verdict"]);
+  EXPECT_EQ(json["commits"], ref_json["commits"]);
+  EXPECT_EQ(json["revisions_tested"], ref_json["revisions_tested"]);
+  EXPECT_EQ(json["steps"], ref_json["steps"]);
+  // The logs agree line by line.
+  auto log_ref = run_culprit("log --state " + ref_state.string());
+  auto log_killed = run_culprit("log --state " + state.string());
+  // Durations differ from run to run; everything else is the same.
+  auto without_times = [](const std::string& log) {
+    std::string out;
+    for (auto line : split_lines(log))
+      if (!starts_with(line, "revisions tested:")) out += std::string(line) + "\n";
+    return out;
+  };
+  EXPECT_EQ(without_times(log_ref.output), without_times(log_killed.output));
+
+  // Repeated executions: only those finished within a moment before a kill
+  // (culprit had no chance to record them).
+  auto execs = read_counter(counter);
+  std::map<std::string, std::vector<double>> by_key;
+  for (const auto& e : execs) by_key[e.key].push_back(e.finished_at);
+  int repeated = 0, explained = 0;
+  for (const auto& [key, times] : by_key) {
+    for (size_t i = 0; i + 1 < times.size(); ++i) {
+      ++repeated;
+      bool killed_right_after = false;
+      for (auto [k, unused] : kills) killed_right_after |= k >= times[i] - 0.005 && k <= times[i] + 0.25;
+      if (killed_right_after) ++explained;
+      EXPECT_TRUE(killed_right_after) << key << " finished at " << std::fixed << times[i]
+                                      << " and was executed again without a kill in between";
+    }
+  }
+  RecordProperty("repeated_in_kill_window", explained);
+  std::printf("kills: %zu, executions: %zu (uninterrupted: %zu), repeated right before a kill: %d\n", kills.size(),
+              execs.size(), ref_execs.size(), repeated);
+  auto check = sh("sqlite3 " + (state / "state.db").string() + " 'PRAGMA integrity_check'", {}, false);
+  EXPECT_EQ(std::string(trim(check.output)), "ok");
+}
+
+}  // namespace
+}  // namespace culprit::testing
