@@ -4,10 +4,12 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/commands.h"
 #include "store/state_store.h"
 #include "util/error.h"
+#include "util/text.h"
 #include "vcs/repository.h"
 
 namespace culprit::cli {
@@ -44,21 +46,24 @@ int log_command(const Args& args) {
 
 int status_command(const Args& args) {
   auto summary = last_or_fail(state_dir(args, "status"));
+  // How far: verdicts given inside the DAG bisection, and git's estimate of
+  // the steps left from the newest "Bisecting:" line.
+  int steps = 0, left = -1;
+  std::string current;
+  for (auto line : split_lines(summary.log)) {
+    if (starts_with(line, "# git bisect good") || starts_with(line, "# git bisect bad") ||
+        starts_with(line, "# git bisect skip"))
+      ++steps;
+    auto pos = line.find("(roughly ");
+    if (starts_with(line, "Bisecting: ") && pos != std::string_view::npos)
+      left = std::atoi(std::string(line.substr(pos + 9)).c_str());
+    if (starts_with(line, "testing ")) current = std::string(line);
+  }
   std::printf("bisection #%lld: %s\n", static_cast<long long>(summary.id),
               summary.finished ? "finished" : summary.status.empty() ? "started" : summary.status.c_str());
-  // The last progress lines of the log say how far it is.
-  std::string_view log = summary.log;
-  size_t lines = 0, pos = log.size();
-  while (pos > 0 && lines < 6) {
-    pos = log.rfind('\n', pos - 1);
-    if (pos == std::string_view::npos) {
-      pos = 0;
-      break;
-    }
-    ++lines;
-  }
-  std::string_view tail = log.substr(pos == 0 ? 0 : pos + 1);
-  if (!tail.empty()) std::printf("%.*s", static_cast<int>(tail.size()), tail.data());
+  if (left >= 0) std::printf("step %d of about %d\n", steps + (summary.finished ? 0 : 1), steps + left + 1);
+  std::printf("builds: %d, test runs: %d\n", summary.builds, summary.runs);
+  if (!summary.finished && !current.empty()) std::printf("last: %s\n", current.c_str());
   return 0;
 }
 

@@ -124,6 +124,12 @@ std::optional<BisectionSummary> StateStore::last(const std::filesystem::path& di
   s.log = q.text(4);
   s.result = q.text(5);
   s.started = q.real(6);
+  Statement b(db.get(), "SELECT COUNT(*) FROM builds WHERE bisection = ? AND log_path NOT LIKE 'same-tree:%'");
+  b.bind(1, s.id);
+  if (b.step()) s.builds = static_cast<int>(b.int64(0));
+  Statement r(db.get(), "SELECT COUNT(*) FROM runs WHERE bisection = ?");
+  r.bind(1, s.id);
+  if (r.step()) s.runs = static_cast<int>(r.int64(0));
   return s;
 }
 

@@ -21,6 +21,8 @@ struct BisectionSummary {
   std::string log;      // the log so far (complete when finished)
   std::string result;   // result JSON when finished
   double started = 0;   // unix time
+  int builds = 0;       // build records so far
+  int runs = 0;         // test run records so far
 };
 
 class StateStore : public Journal {

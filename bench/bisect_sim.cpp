@@ -1,0 +1,371 @@
+// The bisection simulator: the real engine (CommitTester, Bisector, the
+// strategies, DagBisection) on real history shapes, with simulated builds
+// and test runs plugged in through the engine's interfaces.
+//
+//   bisect_sim [--dag FILE] [--trials N] [--seed S] [--quick]
+//
+// Each trial picks a release tag, a later commit that descends from it, and
+// a culprit in between, then bisects with --good = the release. Settings:
+// reproduction rate p, unrelated-crash rate q, unbuildable commits f, and 20%
+// binary-identical (docs-only) commits. Costs: a build is base + per changed
+// file since the previous build, a run is fixed.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bisect/bisector.h"
+#include "store/journal.h"
+
+using namespace culprit;
+
+namespace {
+
+constexpr double kBuildBase = 600;     // seconds: an incremental kernel build's fixed part
+constexpr double kBuildPerFile = 2.0;  // seconds per file changed since the previous build
+constexpr double kBuildMax = 3600;     // a full build
+constexpr double kRunSeconds = 90;     // boot + reproducer
+
+struct Dag {
+  std::vector<std::vector<std::uint32_t>> parents;
+  std::vector<int> files;
+  std::vector<std::pair<std::uint32_t, std::string>> tags;
+  std::string name;
+};
+
+Dag load_dag(const std::string& path) {
+  Dag d;
+  d.name = "git-history";
+  std::unique_ptr<FILE, int (*)(FILE*)> in(popen(("gzip -dc " + path).c_str(), "r"), pclose);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  char buf[1 << 16];
+  while (std::fgets(buf, sizeof buf, in.get())) {
+    std::istringstream line(buf);
+    std::string kind;
+    line >> kind;
+    if (kind == "c") {
+      std::uint32_t idx;
+      int files;
+      line >> idx >> files;
+      if (idx != d.parents.size()) throw std::runtime_error("dag: indices out of order");
+      d.parents.emplace_back();
+      d.files.push_back(files);
+      std::uint32_t p;
+      while (line >> p) d.parents.back().push_back(p);
+    } else if (kind == "t") {
+      std::uint32_t idx;
+      std::string tag;
+      line >> idx >> tag;
+      d.tags.emplace_back(idx, tag);
+    }
+  }
+  if (d.parents.empty()) throw std::runtime_error("dag: empty " + path);
+  return d;
+}
+
+// A kernel-like history: a main line of merge commits, each merging a
+// subsystem branch of 5-60 commits forked from the previous release; a
+// release every ~`per_release` merges with -rc style linear fixes between.
+Dag kernel_like(std::uint32_t releases, std::uint32_t seed) {
+  Dag d;
+  d.name = "kernel-like";
+  std::mt19937 rng(seed);
+  auto add = [&](std::vector<std::uint32_t> parents) {
+    d.parents.push_back(std::move(parents));
+    d.files.push_back(1 + static_cast<int>(rng() % 6));
+    return static_cast<std::uint32_t>(d.parents.size() - 1);
+  };
+  std::uint32_t head = add({});
+  d.tags.emplace_back(head, "v1.0");
+  for (std::uint32_t r = 1; r <= releases; ++r) {
+    std::uint32_t base = head;
+    int merges = 40 + static_cast<int>(rng() % 40);
+    for (int m = 0; m < merges; ++m) {
+      std::uint32_t tip = base;
+      int n = 5 + static_cast<int>(rng() % 56);
+      for (int i = 0; i < n; ++i) tip = add({tip});
+      head = add({head, tip});
+    }
+    for (int i = 0; i < 30; ++i) head = add({head});  // -rc fixes
+    d.tags.emplace_back(head, fmt::format("v1.{}", r));
+  }
+  return d;
+}
+
+struct Setting {
+  double p, q, f;
+};
+
+// One trial's world: the DAG plus the culprit and the randomness.
+class World : public bisect::History, public bisect::Workspace, public build::Builder, public run::TestRunner {
+ public:
+  World(const Dag& dag, std::uint32_t good, std::uint32_t bad, std::uint32_t culprit, Setting s, std::uint64_t seed)
+      : dag_(dag), s_(s), rng_(seed) {
+    // The range and the bug, in index order (parents come first).
+    std::vector<std::uint8_t> below_good(dag.parents.size(), 0);
+    mark_ancestors(good, below_good);
+    in_range_.assign(dag.parents.size(), 0);
+    std::vector<std::uint8_t> below_bad(dag.parents.size(), 0);
+    mark_ancestors(bad, below_bad);
+    for (std::uint32_t i = 0; i < dag.parents.size(); ++i) in_range_[i] = below_bad[i] && !below_good[i];
+    has_bug_.assign(dag.parents.size(), 0);
+    sig_.resize(dag.parents.size());
+    std::uniform_real_distribution<double> u(0, 1);
+    for (std::uint32_t i = 0; i <= bad; ++i) {
+      if (!below_bad[i]) continue;
+      bool bug = i == culprit;
+      for (auto p : dag.parents[i]) bug = bug || has_bug_[p];
+      has_bug_[i] = bug;
+      bool docs_only = i != culprit && !dag.parents[i].empty() && u(rng_) < 0.2;
+      sig_[i] = docs_only ? sig_[dag.parents[i][0]] : i;
+      if (in_range_[i] && i != bad && u(rng_) < s.f) unbuildable_.insert(i);
+    }
+    range_size_ = static_cast<std::size_t>(std::count(in_range_.begin(), in_range_.end(), 1));
+  }
+  std::size_t range_size() const { return range_size_; }
+  double build_seconds = 0, run_seconds = 0;
+
+  static std::string h(std::uint32_t i) { return std::to_string(i); }
+  static std::uint32_t idx(const std::string& s) { return static_cast<std::uint32_t>(std::stoul(s)); }
+
+  vcs::CommitInfo info(const std::string& hash) override {
+    vcs::CommitInfo c;
+    c.hash = hash;
+    c.title = "commit " + hash;
+    c.author = {"Sim", "sim@example.com"};
+    for (auto p : dag_.parents[idx(hash)]) c.parents.push_back(h(p));
+    c.tree = "tree-" + hash;
+    return c;
+  }
+  bool is_ancestor(const std::string& a, const std::string& d) override {
+    std::vector<std::uint8_t> seen(dag_.parents.size(), 0);
+    mark_ancestors(idx(d), seen);
+    return seen[idx(a)];
+  }
+  std::optional<std::string> merge_base(const std::string&, const std::string&) override { return std::nullopt; }
+  std::vector<vcs::Release> releases_before(const std::string&) override { return {}; }
+  std::vector<std::string> release_tags_at(const std::string&) override { return {}; }
+  vcs::CommitGraph load_range(const std::string& bad, const std::vector<std::string>& goods) override {
+    std::vector<std::uint8_t> hidden(dag_.parents.size(), 0);
+    for (const auto& g : goods) mark_ancestors(idx(g), hidden);
+    std::vector<std::uint8_t> in(dag_.parents.size(), 0);
+    std::vector<std::uint32_t> stack{idx(bad)};
+    vcs::CommitGraph graph;
+    while (!stack.empty()) {
+      auto c = stack.back();
+      stack.pop_back();
+      if (in[c] || hidden[c]) continue;
+      in[c] = 1;
+      graph.add_commit(h(c));
+      for (auto p : dag_.parents[c]) stack.push_back(p);
+    }
+    for (std::uint32_t c = 0; c < in.size(); ++c)
+      if (in[c])
+        for (auto p : dag_.parents[c])
+          if (in[p]) graph.add_parent(graph.find(h(c)), graph.find(h(p)));
+    graph.finish();
+    return graph;
+  }
+  std::string show(const std::string& hash) override { return "commit " + hash; }
+  std::pair<std::vector<std::string>, std::vector<std::string>> recipients(const std::string&) override {
+    return {};
+  }
+  std::filesystem::path checkout(const std::string&) override { return {}; }
+  std::filesystem::path path() const override { return {}; }
+
+  std::string id_for(const std::string&) const override { return "simulated"; }
+  std::string cache_key() const override { return "sim"; }
+  build::BuildResult build(const build::BuildRequest& req) override {
+    auto c = idx(req.commit);
+    // Files changed since the previous build: the commits between them in
+    // index order stand in for the diff.
+    double changed = 0;
+    if (last_built_ == kNone) {
+      changed = 1e9;
+    } else {
+      auto lo = std::min(c, last_built_), hi = std::max(c, last_built_);
+      for (auto i = lo + 1; i <= hi; ++i) changed += dag_.files[i];
+    }
+    last_built_ = c;
+    double secs = std::min(kBuildMax, kBuildBase + kBuildPerFile * changed);
+    build_seconds += secs;
+    if (unbuildable_.count(c)) return {false, "", "sim.c:1:1: error: simulated build failure", secs};
+    return {true, fmt::format("sig{}", sig_[c]), "", secs};
+  }
+  run::RunOutcome run(const run::RunRequest& req) override {
+    run_seconds += kRunSeconds;
+    std::uniform_real_distribution<double> u(0, 1);
+    auto c = idx(req.commit);
+    if (has_bug_[c] && u(rng_) < s_.p)
+      return {run::RunStatus::crashed, "KASAN: use-after-free Read in sim_func", "KASAN-USE-AFTER-FREE-READ", "",
+              kRunSeconds};
+    if (u(rng_) < s_.q)
+      return {run::RunStatus::crashed, "WARNING: ODEBUG bug in unrelated", "WARNING", "", kRunSeconds};
+    return {run::RunStatus::ok, "", "", "", kRunSeconds};
+  }
+
+ private:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  void mark_ancestors(std::uint32_t from, std::vector<std::uint8_t>& seen) const {
+    std::vector<std::uint32_t> stack{from};
+    while (!stack.empty()) {
+      auto c = stack.back();
+      stack.pop_back();
+      if (seen[c]) continue;
+      seen[c] = 1;
+      for (auto p : dag_.parents[c]) stack.push_back(p);
+    }
+  }
+  const Dag& dag_;
+  Setting s_;
+  std::mt19937_64 rng_;
+  std::vector<std::uint8_t> in_range_, has_bug_;
+  std::vector<std::uint32_t> sig_;
+  std::set<std::uint32_t> unbuildable_;
+  std::size_t range_size_ = 0;
+  std::uint32_t last_built_ = kNone;
+};
+
+struct Cell {
+  int trials = 0, exact = 0, wrong = 0, none = 0, not_reproduced = 0;
+  double builds = 0, runs = 0, hours = 0, optimal_builds = 0;
+  int within_log2_plus_1 = 0;
+};
+
+struct Trial {
+  std::uint32_t good, bad, culprit;
+  std::uint64_t seed;
+};
+
+// Ranges between a release and a later commit descending from it.
+std::vector<Trial> make_trials(const Dag& dag, int n, std::uint32_t seed, std::size_t max_span) {
+  std::mt19937 rng(seed);
+  std::vector<Trial> out;
+  std::vector<std::uint32_t> tagged;
+  for (const auto& [i, name] : dag.tags)
+    if (i + 50 < dag.parents.size()) tagged.push_back(i);
+  if (tagged.empty()) throw std::runtime_error("dag has no usable tags");
+  while (static_cast<int>(out.size()) < n) {
+    auto good = tagged[rng() % tagged.size()];
+    auto bad = static_cast<std::uint32_t>(
+        std::min<std::size_t>(dag.parents.size() - 1, good + 20 + rng() % std::max<std::size_t>(1, max_span)));
+    // The range: ancestors of bad, not of good; the culprit is one of them.
+    std::vector<std::uint8_t> below_good(dag.parents.size(), 0), below_bad(dag.parents.size(), 0);
+    auto mark = [&](std::uint32_t from, std::vector<std::uint8_t>& seen) {
+      std::vector<std::uint32_t> stack{from};
+      while (!stack.empty()) {
+        auto c = stack.back();
+        stack.pop_back();
+        if (seen[c]) continue;
+        seen[c] = 1;
+        for (auto p : dag.parents[c]) stack.push_back(p);
+      }
+    };
+    mark(bad, below_bad);
+    if (!below_bad[good]) continue;
+    mark(good, below_good);
+    std::vector<std::uint32_t> range;
+    for (std::uint32_t i = good; i <= bad; ++i)
+      if (below_bad[i] && !below_good[i]) range.push_back(i);
+    if (range.size() < 8) continue;
+    out.push_back({good, bad, range[rng() % range.size()], rng()});
+  }
+  return out;
+}
+
+void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s, const std::string& strategy_name,
+              Cell& cell) {
+  for (const auto& t : trials) {
+    World world(dag, t.good, t.bad, t.culprit, s, t.seed);
+    store::MemoryJournal journal;
+    bisect::BisectLog log;
+    auto strategy = bisect::make_strategy(strategy_name, 10);
+    bisect::TesterConfig cfg;
+    cfg.state_dir = "/nonexistent-sim";
+    bisect::CommitTester tester(world, world, world, world, *strategy, journal, log, cfg);
+    bisect::BisectOptions o;
+    o.commit = World::h(t.bad);
+    o.good = World::h(t.good);
+    bisect::Bisector b(world, tester, *strategy, log, o);
+    auto r = b.run();
+    ++cell.trials;
+    if (!r.reproduced) {
+      ++cell.not_reproduced;
+      ++cell.none;
+    } else if (r.verdict == "found") {
+      (r.commits.at(0).hash == World::h(t.culprit) ? cell.exact : cell.wrong)++;
+    } else {
+      ++cell.none;
+    }
+    double optimal = std::ceil(std::log2(world.range_size() + 1.0));
+    cell.optimal_builds += optimal;
+    if (r.builds <= optimal + 1) ++cell.within_log2_plus_1;
+    cell.builds += r.builds;
+    cell.runs += r.test_runs;
+    cell.hours += (world.build_seconds + world.run_seconds) / 3600.0;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dag_path = "../shared/dags/git-history.dag.gz";
+  int trials = 300;
+  std::uint32_t seed = 1;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--dag" && i + 1 < argc) dag_path = argv[++i];
+    else if (a == "--trials" && i + 1 < argc) trials = std::atoi(argv[++i]);
+    else if (a == "--seed" && i + 1 < argc) seed = static_cast<std::uint32_t>(std::atoi(argv[++i]));
+    else if (a == "--quick") quick = true;
+    else {
+      std::fprintf(stderr, "usage: bisect_sim [--dag FILE] [--trials N] [--seed S] [--quick]\n");
+      return 2;
+    }
+  }
+  std::vector<Dag> dags;
+  try {
+    dags.push_back(load_dag(dag_path));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bisect_sim: %s (skipping the real DAG)\n", e.what());
+  }
+  dags.push_back(kernel_like(12, seed));
+  std::vector<Setting> settings;
+  for (double p : {1.0, 0.5, 0.3, 0.1})
+    for (double q : {0.0, 0.05}) settings.push_back({p, q, 0.0});
+  if (!quick) {
+    settings.push_back({1.0, 0.0, 0.05});
+    settings.push_back({0.3, 0.0, 0.05});
+  }
+  std::printf("# bisect_sim: %d trials per cell, seed %u; build = %.0fs + %.0fs/changed file (max %.0fs), run = %.0fs\n",
+              trials, seed, kBuildBase, kBuildPerFile, kBuildMax, kRunSeconds);
+  std::printf("%-12s %4s %4s %4s  %-9s %6s %6s %6s %7s %7s %8s %9s\n", "dag", "p", "q", "f", "strategy", "exact",
+              "wrong", "none", "builds", "runs", "hours", "<=log2+1");
+  for (const auto& dag : dags) {
+    auto ts = make_trials(dag, trials, seed, dag.name == "kernel-like" ? 4000 : 2000);
+    for (auto s : settings) {
+      for (const char* strategy : {"syzbot", "adaptive"}) {
+        Cell c;
+        auto t0 = std::chrono::steady_clock::now();
+        run_cell(dag, ts, s, strategy, c);
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        double n = c.trials;
+        std::printf("%-12s %4.2f %4.2f %4.2f  %-9s %5.1f%% %5.1f%% %5.1f%% %7.1f %7.1f %8.1f %8.1f%%  (%.1fs)\n",
+                    dag.name.c_str(), s.p, s.q, s.f, strategy, 100 * c.exact / n, 100 * c.wrong / n,
+                    100 * c.none / n, c.builds / n, c.runs / n, c.hours / n, 100 * c.within_log2_plus_1 / n, secs);
+        std::fflush(stdout);
+      }
+    }
+  }
+  return 0;
+}
