@@ -202,8 +202,11 @@ void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
     auto next = strategy_.pick(dag);
     if (!next) break;
     const std::string& hash = graph.hash(*next);
-    log_.line(fmt::format("Bisecting: {} revisions left to test after this (roughly {} steps)", dag.remaining(),
-                          dag.estimated_steps()));
+    // git's wording, singular and plural included.
+    auto left = dag.remaining();
+    int steps = dag.estimated_steps();
+    log_.line(fmt::format("Bisecting: {} revision{} left to test after this (roughly {} step{})", left,
+                          left == 1 ? "" : "s", steps, steps == 1 ? "" : "s"));
     log_.line(fmt::format("[{}] {}", hash, history_.info(hash).title));
     const auto& r = tester_.test(hash, Role::bisect);
     std::string word = mark(r);

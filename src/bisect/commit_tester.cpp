@@ -102,6 +102,8 @@ CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, b
     if (starts_with(rec->log_path, kSameTree))  // replayed: say it again, so the log is the same
       log_.line(fmt::format("commit has the same source tree as {}, reusing its build",
                             rec->log_path.substr(std::string_view(kSameTree).size())));
+    else
+      built_commits_.insert(hash);
     return {rec->ok, rec->signature, rec->error_line, rec->seconds, false};
   }
   auto info = history_.info(hash);
@@ -130,7 +132,7 @@ CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, b
   req.log_path = log_dir(hash) / "build.log";
   auto res = builder_.build(req);
   check_interrupt();  // a build killed by Ctrl-C is not a result
-  ++builds_;
+  built_commits_.insert(hash);
   store::BuildRecord rec;
   rec.commit = hash;
   rec.tree = info.tree;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,7 +56,9 @@ class CommitTester {
   const std::string& target_title() const { return target_title_; }
   // Crash rate on commits judged bad so far.
   double crash_rate() const;
-  int builds() const { return builds_; }
+  // Commits built (now or in an interrupted earlier process of the same
+  // bisection), so a resumed bisection reports the same count.
+  int builds() const { return static_cast<int>(built_commits_.size()); }
   int runs() const { return runs_; }
   // Confidence that no good verdict was a false negative.
   double confidence() const;
@@ -92,7 +95,7 @@ class CommitTester {
   std::map<std::string, std::string> signatures_;  // hash -> signature of builds done or recorded
   std::string built_in_workspace_;  // commit whose build output the work tree holds
   std::string target_title_;
-  int builds_ = 0;
+  std::set<std::string> built_commits_;
   int runs_ = 0;
   int infra_errors_ = 0;
 };

@@ -47,9 +47,18 @@ class DagBisection {
   int estimated_steps() const;
 
  private:
+  void refresh() const;
+
   const CommitGraph& graph_;
   CommitIndex bad_;
-  std::vector<std::uint8_t> state_;  // per commit: candidate / excluded / skipped ...
+  std::vector<std::uint8_t> state_;  // per commit: excluded (good or below), skipped
+  // Derived from the markings, recomputed lazily.
+  mutable bool dirty_ = true;
+  mutable std::vector<std::uint8_t> in_;  // is a candidate
+  mutable std::vector<std::uint32_t> weight_;
+  mutable std::uint32_t count_ = 0;
+  mutable std::optional<CommitIndex> best_;
+  mutable std::uint32_t best_reach_ = 0;
 };
 
 }  // namespace culprit::bisect

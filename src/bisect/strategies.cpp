@@ -34,7 +34,6 @@ class AdaptiveStrategy : public Strategy {
   std::string name() const override { return "adaptive"; }
 
   int more_runs(const Evidence& e, Role role) const override {
-    if (decisive_bad(e)) return 0;
     if (role == Role::start) {
       // More runs on the first commit: they estimate the reproduction rate
       // that every later "good" depends on.
@@ -43,6 +42,7 @@ class AdaptiveStrategy : public Strategy {
       if (flaky && e.total() < 2 * runs_) return 2 * runs_ - e.total();
       return 0;
     }
+    if (decisive_bad(e)) return 0;
     if (e.untestable + e.infra >= half_up(runs_) && e.untestable + e.infra > e.tested()) return 0;
     if (e.total() >= cap()) return 0;
     int want = clean_runs_needed();

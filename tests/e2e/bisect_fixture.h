@@ -4,6 +4,7 @@
 // build contains a BUG line, exits 125 when it contains UNTESTABLE.
 #pragma once
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>

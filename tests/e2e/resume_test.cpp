@@ -36,12 +36,12 @@ class Resume : public BisectE2E {
                    const std::string& start) {
     std::string build = "sleep 0.12; cat *.txt > build.out; echo \"$(date +%s.%N) build $CULPRIT_COMMIT\" >> " +
                         counter.string();
-    std::string test = "sleep 0.03; sh " + (tmp_ / "test.sh").string() +
+    std::string test = "sleep 0.05; sh " + (tmp_ / "test.sh").string() +
                        "; s=$?; echo \"$(date +%s.%N) run $CULPRIT_COMMIT $CULPRIT_RUN\" >> " +
                        counter.string() + "; exit $s";
     return "bisect --repo " + repo_.path().string() + " --state " + state.string() + " --commit " + start +
            " --build " + shell_quote(build) + " --artifact build.out --test " + shell_quote(test) +
-           " --runs 6 --json " + (state.string() + ".json");
+           " --strategy syzbot --runs 8 --json " + (state.string() + ".json");
   }
 };
 
@@ -64,7 +64,7 @@ TEST_F(Resume, SigkillAtRandomMomentsLosesNothingAndRepeatsNothing) {
   auto state = tmp_ / "state";
   auto counter = tmp_ / "counter";
   std::mt19937 rng(12345);
-  std::uniform_real_distribution<double> delay(0.05, 0.6);
+  std::uniform_real_distribution<double> delay(0.05, 0.4);
   std::vector<std::pair<double, double>> kills;  // (kill time, unused)
   int attempts = 0, status = -1;
   std::string cmd = shell_quote(culprit_binary()) + " " + args(state, counter, c.back());

@@ -1,0 +1,48 @@
+// RAII for libgit2 handles (internal to src/vcs).
+#pragma once
+
+#include <git2.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace culprit::vcs {
+
+template <typename T, void (*Free)(T*)>
+struct GitDeleter {
+  void operator()(T* p) const { Free(p); }
+};
+template <typename T, void (*Free)(T*)>
+using GitPtr = std::unique_ptr<T, GitDeleter<T, Free>>;
+
+using RepoPtr = GitPtr<git_repository, git_repository_free>;
+using CommitPtr = GitPtr<git_commit, git_commit_free>;
+using ObjectPtr = GitPtr<git_object, git_object_free>;
+using TreePtr = GitPtr<git_tree, git_tree_free>;
+using RevwalkPtr = GitPtr<git_revwalk, git_revwalk_free>;
+using DiffPtr = GitPtr<git_diff, git_diff_free>;
+using PatchPtr = GitPtr<git_patch, git_patch_free>;
+using BlobPtr = GitPtr<git_blob, git_blob_free>;
+using TreeEntryPtr = GitPtr<git_tree_entry, git_tree_entry_free>;
+using RefPtr = GitPtr<git_reference, git_reference_free>;
+
+struct GitBuf {
+  git_buf buf = GIT_BUF_INIT;
+  ~GitBuf() { git_buf_dispose(&buf); }
+};
+
+// libgit2's last error, for exceptions.
+inline std::string git_error_text() {
+  const git_error* e = git_error_last();
+  return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+inline void git_check(int rc, const std::string& what) {
+  if (rc < 0) throw std::runtime_error(what + ": " + git_error_text());
+}
+
+// libgit2 is initialised once per process.
+void ensure_libgit2();
+
+}  // namespace culprit::vcs

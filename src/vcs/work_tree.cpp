@@ -1,0 +1,75 @@
+#include "vcs/work_tree.h"
+
+#include <fstream>
+
+#include "util/error.h"
+#include "vcs/git_handles.h"
+
+namespace culprit::vcs {
+
+struct WorkTree::Impl {
+  RepoPtr repo;
+};
+
+WorkTree::WorkTree(const Repository& source, const std::filesystem::path& dir)
+    : dir_(std::filesystem::absolute(dir)), impl_(std::make_unique<Impl>()) {
+  ensure_libgit2();
+  std::filesystem::create_directories(dir_);
+  git_repository* r = nullptr;
+  if (git_repository_open_ext(&r, dir_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0) {
+    git_check(git_repository_init(&r, dir_.c_str(), 0), "creating work tree " + dir_.string());
+  }
+  impl_->repo.reset(r);
+  // Borrow the user's objects instead of copying them: nothing is written
+  // to the user's repository, and checkouts see every commit it has.
+  auto objects = std::filesystem::absolute(source.common_dir() / "objects").lexically_normal();
+  auto alternates = std::filesystem::path(git_repository_path(r)) / "objects" / "info" / "alternates";
+  std::filesystem::create_directories(alternates.parent_path());
+  std::string want = objects.string() + "\n";
+  // The user's own alternates (a shared clone) must be reachable too.
+  auto user_alternates = objects / "info" / "alternates";
+  if (std::filesystem::exists(user_alternates)) {
+    std::ifstream in(user_alternates);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      std::filesystem::path p(line);
+      want += (p.is_absolute() ? p : (objects / p).lexically_normal()).string() + "\n";
+    }
+  }
+  std::string have;
+  if (std::filesystem::exists(alternates)) {
+    std::ifstream in(alternates);
+    have.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  if (have != want) {
+    std::ofstream out(alternates, std::ios::trunc);
+    out << want;
+    if (!out) throw std::runtime_error("cannot write " + alternates.string());
+    // Reopen so libgit2 sees the alternates.
+    impl_->repo.reset();
+    git_check(git_repository_open_ext(&r, dir_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr),
+              "opening work tree " + dir_.string());
+    impl_->repo.reset(r);
+  }
+}
+
+WorkTree::~WorkTree() = default;
+WorkTree::WorkTree(WorkTree&&) noexcept = default;
+
+void WorkTree::checkout(const std::string& hash) {
+  git_oid id;
+  if (git_oid_fromstr(&id, hash.c_str()) != 0) throw UserError("not a full commit hash: " + hash);
+  git_commit* c = nullptr;
+  git_check(git_commit_lookup(&c, impl_->repo.get(), &id), "looking up " + hash + " in the work tree");
+  CommitPtr commit(c);
+  git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
+  // Forced: culprit owns this tree. Untracked files (build output) stay, so
+  // builds are incremental; unchanged files keep their timestamps.
+  opts.checkout_strategy = GIT_CHECKOUT_FORCE;
+  git_check(git_checkout_tree(impl_->repo.get(), reinterpret_cast<git_object*>(commit.get()), &opts),
+            "checking out " + hash);
+  git_check(git_repository_set_head_detached(impl_->repo.get(), &id), "detaching HEAD at " + hash);
+}
+
+}  // namespace culprit::vcs
