@@ -125,7 +125,8 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
       bool bug = i == culprit;
       for (auto p : dag.parents[i]) bug = bug || has_bug_[p];
       has_bug_[i] = bug;
-      bool docs_only = i != culprit && !dag.parents[i].empty() && u(rng_) < 0.2;
+      // Only single-parent commits can leave the binary alone: a merge brings in its side.
+      bool docs_only = i != culprit && dag.parents[i].size() == 1 && u(rng_) < 0.2;
       sig_[i] = docs_only ? sig_[dag.parents[i][0]] : i;
       if (in_range_[i] && i != bad && u(rng_) < s.f) unbuildable_.insert(i);
     }

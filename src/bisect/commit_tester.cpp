@@ -312,7 +312,13 @@ const CommitResult& CommitTester::test(const std::string& hash, Role role) {
   }
   order_.push_back(hash);
   auto& stored = results_[hash] = std::move(r);
-  strategy_.set_crash_rate(crash_rate());
+  int crashed = 0, tested = 0;
+  for (const auto& [h, res] : results_)
+    if (res.verdict == Verdict::bad && res.reused_from.empty()) {
+      crashed += res.evidence.matching;
+      tested += res.evidence.tested();
+    }
+  strategy_.set_crash_evidence(crashed, tested);
   return stored;
 }
 

@@ -5,6 +5,15 @@
 #include "util/error.h"
 
 namespace culprit::bisect {
+
+double Strategy::conservative_crash_rate() const {
+  if (runs_seen_ == 0) return 1.0;
+  double n = runs_seen_;
+  double p = (crashes_ + 0.5) / (n + 1.0);
+  double lower = p - 1.2816 * std::sqrt(p * (1 - p) / n);
+  return std::max(lower, p / 2);
+}
+
 namespace {
 
 int half_up(int n) { return (n + 1) / 2; }
@@ -66,14 +75,14 @@ class AdaptiveStrategy : public Strategy {
   bool decisive_bad(const Evidence& e) const {
     int need = e.generic_target ? 2 : 1;
     if (e.matching >= need) return true;
-    int crashed = e.matching + e.other;
-    return crashed >= 2 && crashed * 6 >= e.tested() && e.tested() * 2 >= e.total();
+    if (e.other >= 3 && e.other * 3 >= e.tested() && e.tested() * 2 >= e.total()) return true;
+    return e.generic_target && e.matching + e.other >= 2 && e.matching >= 1;
   }
 
   // Clean runs after which a bad commit would have crashed at least once with
   // probability 1 - alpha, at the estimated reproduction rate.
   int clean_runs_needed() const {
-    double p = std::clamp(crash_rate_, 0.02, 0.999);
+    double p = std::clamp(conservative_crash_rate(), 0.02, 0.999);
     int n = static_cast<int>(std::ceil(std::log(alpha_) / std::log1p(-p)));
     return std::clamp(std::max(n, half_up(runs_)), 1, cap());
   }

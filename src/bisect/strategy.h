@@ -20,13 +20,21 @@ class Strategy {
   // Runs still wanted before decide() (0: decide now).
   virtual int more_runs(const Evidence& e, Role role) const = 0;
   virtual Verdict decide(const Evidence& e, Role role) const = 0;
-  // The crash rate estimated so far on commits judged bad (0..1].
-  virtual void set_crash_rate(double rate) { crash_rate_ = rate; }
+  // What the runs on commits judged bad showed so far: the reproduction
+  // rate is estimated from it.
+  virtual void set_crash_evidence(int crashes, int runs) {
+    crashes_ = crashes;
+    runs_seen_ = runs;
+  }
   // Which commit to test next; git's halving by default.
   virtual std::optional<CommitIndex> pick(const DagBisection& dag) const { return dag.next(); }
 
  protected:
-  double crash_rate_ = 1.0;
+  // A rate the true one is above with ~90% confidence: deciding "good" on
+  // an optimistic rate is how flaky bisections go wrong.
+  double conservative_crash_rate() const;
+  int crashes_ = 0;
+  int runs_seen_ = 0;
 };
 
 // syzbot's fixed rule: `runs` runs on every commit; bad when at least
@@ -38,9 +46,10 @@ std::unique_ptr<Strategy> make_syzbot_strategy(int runs);
 // A crash with the bisected title is decisive (two for generic titles such
 // as "exit status 1"); a commit is good only after enough clean runs that,
 // at the estimated reproduction rate, a bad commit would have crashed with
-// probability >= 1 - alpha. Crashes with other titles are logged; two or
-// more (and at least a sixth of the runs) count as bad, as in syzbot's rule,
-// while a single stray one only costs a run.
+// probability >= 1 - alpha, using a conservative estimate of the rate.
+// Crashes with other titles are logged; only many of them (at least three,
+// and a third of the runs) count as bad, so stray unrelated crashes only
+// cost runs.
 std::unique_ptr<Strategy> make_adaptive_strategy(int runs, double alpha);
 
 // By name ("syzbot", "adaptive"); throws UserError for an unknown name.

@@ -28,7 +28,7 @@ TEST(SyzbotStrategy, FollowsTheFixedRule) {
 
 TEST(AdaptiveStrategy, OneMatchingCrashIsDecisive) {
   auto s = make_adaptive_strategy(10, 0.02);
-  s->set_crash_rate(0.5);
+  s->set_crash_evidence(10, 20);
   EXPECT_EQ(s->more_runs(ev(0, 1), Role::bisect), 0);
   EXPECT_EQ(s->decide(ev(0, 1), Role::bisect), Verdict::bad);
 }
@@ -44,21 +44,22 @@ TEST(AdaptiveStrategy, GenericTitlesNeedTwoCrashes) {
 
 TEST(AdaptiveStrategy, CleanRunsNeededGrowAsTheReproductionRateFalls) {
   auto s = make_adaptive_strategy(10, 0.02);
-  s->set_crash_rate(0.95);
+  s->set_crash_evidence(200, 200);
   int reliable = s->more_runs(ev(0, 0), Role::bisect);
-  s->set_crash_rate(1.0 / 6);
+  s->set_crash_evidence(10, 60);
   int flaky = s->more_runs(ev(0, 0), Role::bisect);
   EXPECT_EQ(reliable, 5) << "never fewer than half of --runs";
-  EXPECT_GE(flaky, 21) << "(5/6)^n <= 0.02 needs 22 clean runs";
+  EXPECT_GE(flaky, 22) << "(5/6)^n <= 0.02 needs 22 clean runs, more at a conservative rate";
   EXPECT_EQ(s->decide(ev(flaky, 0), Role::bisect), Verdict::good);
   EXPECT_EQ(s->decide(ev(10, 0), Role::bisect), Verdict::skip) << "not enough clean runs yet";
 }
 
 TEST(AdaptiveStrategy, AStrayUnrelatedCrashDoesNotMakeACommitBad) {
   auto s = make_adaptive_strategy(10, 0.02);
-  s->set_crash_rate(0.9);
+  s->set_crash_evidence(18, 20);
   EXPECT_EQ(s->decide(ev(9, 0, 1), Role::bisect), Verdict::good);
-  EXPECT_EQ(s->decide(ev(6, 0, 3), Role::bisect), Verdict::bad) << "repeated other crashes count, as in syzbot";
+  EXPECT_EQ(s->decide(ev(6, 0, 2), Role::bisect), Verdict::good) << "two stray crashes in eight runs are noise";
+  EXPECT_EQ(s->decide(ev(5, 0, 4), Role::bisect), Verdict::bad) << "many other crashes count, as in syzbot";
 }
 
 TEST(AdaptiveStrategy, StartCommitGetsMoreRunsWhenFlaky) {
