@@ -1,3 +1,5 @@
+#include <map>
+
 #include "e2e/bisect_fixture.h"
 
 namespace culprit::testing {
@@ -225,10 +227,23 @@ TEST_F(CauseBisection, RerunWithTheSameCommandReplaysWithoutRebuilding) {
   auto h = make_history(20, 12, {{3, "v1.0"}});
   auto first = bisect("--commit " + h.commits.back());
   ASSERT_EQ(first.status, 0) << first.output;
+  // Every build and run leaves a log; a replay must not write any.
+  auto logs_state = [&] {
+    std::map<std::string, std::filesystem::file_time_type> m;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(tmp_ / "state" / "logs"))
+      m[e.path().string()] = std::filesystem::last_write_time(e.path());
+    return m;
+  };
+  auto before = logs_state();
   auto second = bisect("--commit " + h.commits.back());
   ASSERT_EQ(second.status, 0) << second.output;
   EXPECT_EQ(first.result["commits"], second.result["commits"]);
-  EXPECT_EQ(second.result["builds"].get<int>(), 0) << "a finished bisection replays from its state";
+  EXPECT_EQ(first.result["builds"], second.result["builds"]);
+  EXPECT_EQ(first.result["test_runs"], second.result["test_runs"]);
+  EXPECT_EQ(before, logs_state()) << "a finished bisection replays from its state without building or testing";
+  // The same log, after the note (on stderr) that it resumed.
+  EXPECT_THAT(second.output, HasSubstr("culprit: resuming the bisection"));
+  EXPECT_EQ(first.output, second.output.substr(second.output.find('\n') + 1));
 }
 
 }  // namespace
