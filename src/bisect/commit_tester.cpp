@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <algorithm>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -16,6 +17,8 @@ namespace {
 
 // Marks a build record copied from another commit with the same tree.
 constexpr const char* kSameTree = "same-tree:";
+// Marks run records taken over from an earlier bisection's identical binary.
+constexpr const char* kEarlier = "earlier:";
 
 RunSummary from_record(const store::RunRecord& rec) {
   RunSummary s;
@@ -100,8 +103,7 @@ CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, b
   if (auto rec = journal_.find_build(hash, key); rec && (!need_artifacts || built_in_workspace_ == hash || !rec->ok)) {
     signatures_[hash] = rec->signature;
     if (starts_with(rec->log_path, kSameTree))  // replayed: say it again, so the log is the same
-      log_.line(fmt::format("commit has the same source tree as {}, reusing its build",
-                            rec->log_path.substr(std::string_view(kSameTree).size())));
+      log_same_tree(hash, rec->log_path.substr(std::string_view(kSameTree).size()));
     else
       built_commits_.insert(hash);
     return {rec->ok, rec->signature, rec->error_line, rec->seconds, false};
@@ -109,13 +111,13 @@ CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, b
   auto info = history_.info(hash);
   if (!need_artifacts) {
     // Identical source (empty merges, revert pairs): same build.
-    if (auto same = journal_.find_build_by_tree(info.tree, key); same && same->commit != hash) {
+    if (auto same = journal_.find_build_by_tree(info.tree, key)) {
       store::BuildRecord copy = *same;
       copy.commit = hash;
       copy.seconds = 0;
       copy.log_path = kSameTree + same->commit;
       journal_.save_build(copy);
-      log_.line(fmt::format("commit has the same source tree as {}, reusing its build", same->commit));
+      log_same_tree(hash, same->commit);
       signatures_[hash] = copy.signature;
       return {copy.ok, copy.signature, copy.error_line, 0, false};
     }
@@ -144,8 +146,44 @@ CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, b
   rec.seconds = res.seconds;
   journal_.save_build(rec);
   if (res.ok) set_built(hash);
+  evict_artifacts(hash);
   signatures_[hash] = res.signature;
   return {res.ok, res.signature, res.error_line, res.seconds, true};
+}
+
+void CommitTester::evict_artifacts(const std::string& keep) {
+  if (config_.cache_bytes == 0) return;
+  namespace fs = std::filesystem;
+  struct Entry {
+    fs::path dir;
+    fs::file_time_type used;
+    std::uintmax_t bytes;
+  };
+  std::vector<Entry> entries;
+  std::uintmax_t total = 0;
+  std::error_code ec;
+  for (const auto& d : fs::directory_iterator(config_.state_dir / "out", ec)) {
+    std::uintmax_t bytes = 0;
+    for (const auto& f : fs::recursive_directory_iterator(d.path(), ec))
+      if (f.is_regular_file(ec)) bytes += f.file_size(ec);
+    entries.push_back({d.path(), fs::last_write_time(d.path(), ec), bytes});
+    total += bytes;
+  }
+  // Least recently used first; the commit being worked on always stays.
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  for (const auto& e : entries) {
+    if (total <= config_.cache_bytes) break;
+    if (e.dir.filename() == keep || e.dir.filename() == built_in_workspace_) continue;
+    fs::remove_all(e.dir, ec);
+    total -= e.bytes;
+  }
+}
+
+void CommitTester::log_same_tree(const std::string& hash, const std::string& other) {
+  if (other == hash)
+    log_.line("commit was built in an earlier bisection, reusing its build");
+  else
+    log_.line(fmt::format("commit has the same source tree as {}, reusing its build", other));
 }
 
 std::string CommitTester::signature_of(const std::string& hash) {
@@ -203,6 +241,8 @@ void CommitTester::run_tests(CommitResult& r, Role role) {
       if (!b.ok) throw AbortError("commit " + r.hash + " built before but fails to build now: " + b.error);
       r.build_seconds += b.seconds;
     }
+    std::error_code ec;  // mark the artifacts as used, for the cache's LRU order
+    std::filesystem::last_write_time(out_dir(r.hash), std::filesystem::file_time_type::clock::now(), ec);
     int batch = std::min(want, std::max(1, config_.jobs));
     int first = static_cast<int>(r.runs.size());
     std::vector<std::optional<RunSummary>> results(batch);
@@ -216,6 +256,7 @@ void CommitTester::run_tests(CommitResult& r, Role role) {
         req.out_dir = out_dir(r.hash);
         req.log_path = log_dir(r.hash) / fmt::format("run-{}.log", first + i);
         req.run_index = first + i;
+        req.signature_file = log_dir(r.hash) / "signature";
         auto outcome = runner_.run(req);
         if (interrupt_requested()) return;  // killed by us: not a result
         store::RunRecord rec;
@@ -295,6 +336,29 @@ const CommitResult& CommitTester::test(const std::string& hash, Role role) {
       r.runs = twin->runs;
       r.verdict = twin->verdict;
     } else {
+      // The same binary tested with the same test in an earlier bisection
+      // of this state directory: its runs are evidence here too (recorded
+      // under this commit, so a resumed bisection replays them as well).
+      const std::string runner_key = runner_.cache_key();
+      if (journal_.runs(hash, runner_key).empty()) {
+        auto [from, earlier] = journal_.earlier_runs(b.signature, runner_key);
+        if (!earlier.empty()) {
+          log_.line(fmt::format("kernel signature matches {} tested in an earlier bisection, reusing its {} runs",
+                                from, earlier.size()));
+          for (auto rec : earlier) {
+            rec.commit = hash;
+            rec.log_path = kEarlier + from;
+            journal_.save_run(rec);
+          }
+        }
+      } else if (auto recorded = journal_.runs(hash, runner_key);
+                 starts_with(recorded.front().log_path, kEarlier)) {
+        // Replaying: say it again, so that the log is the same.
+        size_t n = 0;
+        for (const auto& rec : recorded) n += starts_with(rec.log_path, kEarlier);
+        log_.line(fmt::format("kernel signature matches {} tested in an earlier bisection, reusing its {} runs",
+                              recorded.front().log_path.substr(std::string_view(kEarlier).size()), n));
+      }
       run_tests(r, role);
       log_runs(r);
       r.evidence = tally(r.runs);

@@ -39,6 +39,7 @@ struct TesterConfig {
   std::filesystem::path state_dir;  // out/ and logs/ go below it
   int jobs = 1;
   int max_infra_errors = 10;
+  std::uintmax_t cache_bytes = 0;  // limit for build artifacts under out/ (0: none), LRU eviction
 };
 
 class CommitTester {
@@ -79,6 +80,8 @@ class CommitTester {
   std::filesystem::path out_dir(const std::string& hash) const;
   std::filesystem::path built_marker() const;
   void set_built(const std::string& hash);
+  void evict_artifacts(const std::string& keep);
+  void log_same_tree(const std::string& hash, const std::string& other);
   std::filesystem::path log_dir(const std::string& hash) const;
 
   History& history_;

@@ -8,17 +8,17 @@
 namespace culprit::build {
 
 struct BuildRequest {
-  std::string commit;                      // full hash
-  std::filesystem::path source_dir;        // the work tree with `commit` checked out
-  std::filesystem::path out_dir;           // $CULPRIT_OUT: this commit's artifacts
-  std::filesystem::path signature_file;    // $CULPRIT_SIGNATURE
-  std::filesystem::path log_path;          // full build log goes here
+  std::string commit;                    // full hash
+  std::filesystem::path source_dir;      // the work tree with `commit` checked out
+  std::filesystem::path out_dir;         // $CULPRIT_OUT: this commit's artifacts
+  std::filesystem::path signature_file;  // $CULPRIT_SIGNATURE
+  std::filesystem::path log_path;        // full build log goes here
 };
 
 struct BuildResult {
   bool ok = false;
-  std::string signature;    // empty when the build failed or gave none
-  std::string error_line;   // failed builds: the first compiler error, for the log
+  std::string signature;   // empty when the build failed or gave none
+  std::string error_line;  // failed builds: the first compiler error, for the log
   double seconds = 0;
 };
 

@@ -7,10 +7,18 @@
 
 namespace culprit::build {
 
+// build(): `/bin/sh -c command` in the work tree with CULPRIT_COMMIT,
+// CULPRIT_OUT (created) and CULPRIT_SIGNATURE (a stale file removed first).
+// Exit 0 is a build; then the signature is the first line the build wrote to
+// $CULPRIT_SIGNATURE, else the artifact's (signature.h), else "". A missing
+// or unreadable artifact, a timeout or a non-zero exit is a failed build
+// whose error_line says why (build_error.h).
 class CommandBuilder : public Builder {
  public:
-  // `artifact`: relative to the work tree, or absolute; empty for none.
+  // `artifact`: relative to the work tree, absolute, or starting with
+  // "$CULPRIT_OUT/"; empty for none. `timeout_seconds` 0: no limit.
   CommandBuilder(std::string command, std::string artifact, double timeout_seconds = 0);
+  // The command on one line, at most 60 characters ("..." when cut).
   std::string id_for(const std::string& commit) const override;
   std::string cache_key() const override;
   BuildResult build(const BuildRequest& request) override;

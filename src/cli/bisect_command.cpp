@@ -41,6 +41,7 @@ struct Options {
   double test_timeout = 600;
   double build_timeout = 0;
   bool restart = false;
+  std::string cache_size;
   // Options of later milestones, refused with a clear message for now.
   std::string kernel_config, compiler, repro, cmdline, html;
   int parallel = 1;
@@ -92,6 +93,25 @@ nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const 
           {"test_timeout", o.test_timeout}};
 }
 
+// "500M", "20G", "1048576" -> bytes.
+std::uintmax_t parse_size(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw UserError("--cache-size " + text + ": not a size (e.g. 500M, 20G)");
+  }
+  std::string unit = text.substr(used);
+  double mult = unit.empty() || unit == "B" ? 1
+                : unit == "K"               ? 1024.0
+                : unit == "M"               ? 1024.0 * 1024
+                : unit == "G"               ? 1024.0 * 1024 * 1024
+                                            : -1;
+  if (mult < 0 || value <= 0) throw UserError("--cache-size " + text + ": not a size (e.g. 500M, 20G)");
+  return static_cast<std::uintmax_t>(value * mult);
+}
+
 void write_json(const std::string& path, const nlohmann::json& j) {
   if (path.empty()) return;
   std::ofstream out(path, std::ios::trunc);
@@ -120,6 +140,7 @@ int bisect_command(const Args& args) {
   app.add_option("--test-timeout", o.test_timeout, "seconds one test run may take")->check(CLI::PositiveNumber);
   app.add_option("--build-timeout", o.build_timeout, "seconds one build may take (0: no limit)");
   app.add_flag("--restart", o.restart, "discard an unfinished bisection with other parameters");
+  app.add_option("--cache-size", o.cache_size, "limit for build artifacts kept in the state directory (e.g. 20G)");
   app.add_option("--kernel-config", o.kernel_config, "build with the Linux kernel builder");
   app.add_option("--compiler", o.compiler, "compiler for the kernel builder");
   app.add_option("--repro", o.repro, "test with the QEMU runner");
@@ -157,6 +178,7 @@ int bisect_command(const Args& args) {
   check_script(repo, commit, o.build, "build");
   check_script(repo, commit, o.test, "test");
   auto strategy = bisect::make_strategy(o.strategy, o.runs);
+  std::uintmax_t cache_bytes = o.cache_size.empty() ? 0 : parse_size(o.cache_size);
 
   std::filesystem::path state = o.state.empty() ? repo.git_dir() / "culprit" : std::filesystem::path(o.state);
   state = std::filesystem::absolute(state);
@@ -192,6 +214,7 @@ int bisect_command(const Args& args) {
   bisect::TesterConfig tconfig;
   tconfig.state_dir = state;
   tconfig.jobs = o.jobs;
+  tconfig.cache_bytes = cache_bytes;
   bisect::CommitTester tester(*history, *workspace, builder, runner, *strategy, *store, log, tconfig);
   bisect::BisectOptions bopts;
   bopts.fix = o.fix;

@@ -2,10 +2,38 @@
 
 #include <string.h>
 
+#include <csignal>
+#include <exception>
+#include <system_error>
+
 #include "report/crash_report.h"
 #include "util/process.h"
 
 namespace culprit::run {
+namespace {
+
+RunOutcome crashed(std::string title, std::string type) {
+  RunOutcome o;
+  o.status = RunStatus::crashed;
+  o.title = std::move(title);
+  o.type = std::move(type);
+  return o;
+}
+
+RunOutcome not_run(RunStatus status, std::string why) {
+  RunOutcome o;
+  o.status = status;
+  o.title = std::move(why);
+  return o;
+}
+
+// "killed by SIGSEGV"; real-time signals have no abbreviation.
+std::string killed_by(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? std::string("killed by SIG") + abbrev : "killed by signal " + std::to_string(sig);
+}
+
+}  // namespace
 
 const char* to_string(RunStatus status) {
   switch (status) {
@@ -18,41 +46,23 @@ const char* to_string(RunStatus status) {
     case RunStatus::infra_error:
       return "infra_error";
   }
-  return "?";
+  return "unknown";
 }
 
 RunOutcome outcome_from_process(int status, bool timed_out, const std::string& output) {
-  RunOutcome o;
+  // A report wins over the exit status: a sanitizer exits 1 and a hung test
+  // may have printed the crash that hung it.
   if (auto crash = report::find_crash(output)) {
-    o.status = RunStatus::crashed;
-    o.title = crash->title;
-    o.type = crash->type;
+    RunOutcome o = crashed(crash->title, crash->type);
     o.report = crash->report;
     return o;
   }
-  if (timed_out) {
-    // A hang is a crash of its own kind; the kernel world calls a silent
-    // machine "no output from test machine".
-    o.status = RunStatus::crashed;
-    o.title = "timed out";
-    o.type = "HANG";
-    return o;
-  }
-  if (status == 0) {
-    o.status = RunStatus::ok;
-  } else if (status == 125) {
-    o.status = RunStatus::untestable;
-    o.title = "exit status 125";
-  } else if (status > 128 && status < 128 + 65) {
-    o.status = RunStatus::crashed;
-    const char* name = sigabbrev_np(status - 128);
-    o.title = std::string("killed by SIG") + (name ? name : std::to_string(status - 128).c_str());
-    o.type = "SIGNAL";
-  } else {
-    o.status = RunStatus::crashed;
-    o.title = "exit status " + std::to_string(status);
-  }
-  return o;
+  if (timed_out) return crashed("timed out", "HANG");
+  if (status == 0) return not_run(RunStatus::ok, "");
+  if (status == 125) return not_run(RunStatus::untestable, "exit status 125");
+  const int sig = status - 128;
+  if (sig > 0 && sig < NSIG) return crashed(killed_by(sig), sig == SIGABRT ? "ABORT" : "SIGNAL");
+  return crashed("exit status " + std::to_string(status), "");
 }
 
 CommandRunner::CommandRunner(std::string command, double timeout_seconds)
@@ -61,24 +71,38 @@ CommandRunner::CommandRunner(std::string command, double timeout_seconds)
 std::string CommandRunner::cache_key() const { return "command:" + command_; }
 
 RunOutcome CommandRunner::run(const RunRequest& req) {
-  ProcessOptions opts;
-  opts.cwd = req.source_dir;
-  opts.log_path = req.log_path;
-  opts.timeout_seconds = timeout_seconds_;
-  opts.env = {{"CULPRIT_COMMIT", req.commit},
-              {"CULPRIT_OUT", req.out_dir.string()},
-              {"CULPRIT_SIGNATURE", (req.out_dir / ".signature").string()},
-              {"CULPRIT_RUN", std::to_string(req.run_index)}};
-  auto p = run_shell(command_, opts);
-  RunOutcome o;
-  if (p.start_failed) {
-    o.status = RunStatus::infra_error;
-    o.title = "test command could not start";
-  } else {
-    o = outcome_from_process(p.status(), p.timed_out, p.output);
+  // The engine runs tests on threads: an exception here would terminate
+  // culprit, so every failure of the machinery becomes an infra_error.
+  try {
+    std::error_code ec;
+    // Without this check the shell's failed chdir reads as "exit status 127",
+    // a crash.
+    if (!std::filesystem::is_directory(req.source_dir, ec))
+      return not_run(RunStatus::infra_error,
+                     "work tree " + req.source_dir.string() + " is missing");
+    ProcessOptions opts;
+    opts.cwd = req.source_dir;
+    opts.log_path = req.log_path;
+    opts.timeout_seconds = timeout_seconds_;
+    auto signature = req.signature_file.empty() ? req.out_dir / ".signature" : req.signature_file;
+    opts.env = {{"CULPRIT_COMMIT", req.commit},
+                {"CULPRIT_OUT", req.out_dir.string()},
+                {"CULPRIT_SIGNATURE", signature.string()},
+                {"CULPRIT_RUN", std::to_string(req.run_index)}};
+    auto p = run_shell(command_, opts);
+    RunOutcome o;
+    if (p.start_failed)
+      o = not_run(RunStatus::infra_error, "test command could not start");
+    else if (p.interrupted)
+      o = not_run(RunStatus::infra_error,
+                  "interrupted");  // killed by us: says nothing of the commit
+    else
+      o = outcome_from_process(p.status(), p.timed_out, p.output);
+    o.seconds = p.seconds;
+    return o;
+  } catch (const std::exception& e) {
+    return not_run(RunStatus::infra_error, e.what());
   }
-  o.seconds = p.seconds;
-  return o;
 }
 
 }  // namespace culprit::run

@@ -15,7 +15,11 @@ enum class RunStatus {
 
 struct RunOutcome {
   RunStatus status = RunStatus::infra_error;
-  std::string title;   // crashed: the crash title ("exit status 3", "killed by SIGSEGV", ...)
+  // crashed: the crash title: the report's, else "exit status 3", "killed by
+  // SIGSEGV", or "timed out" for a run stopped at its time limit without a
+  // report (the plain-command counterpart of the kernel world's "no output
+  // from test machine"). untestable/infra_error: why, for the log.
+  std::string title;
   std::string type;    // crash type name, "" when unknown
   std::string report;  // the crash report text, when there was one
   double seconds = 0;
@@ -26,7 +30,9 @@ struct RunRequest {
   std::filesystem::path source_dir;  // work tree with `commit` checked out and built
   std::filesystem::path out_dir;     // $CULPRIT_OUT
   std::filesystem::path log_path;    // this run's full output
-  int run_index = 0;                 // $CULPRIT_RUN
+  // $CULPRIT_SIGNATURE: the build's signature file. Empty: out_dir/.signature.
+  std::filesystem::path signature_file;
+  int run_index = 0;  // $CULPRIT_RUN
 };
 
 class TestRunner {

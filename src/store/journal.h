@@ -39,13 +39,22 @@ class Journal {
  public:
   virtual ~Journal() = default;
   virtual std::optional<BuildRecord> find_build(const std::string& commit, const std::string& builder_key) = 0;
-  // A build of the same source tree by the same builder (another commit).
+  // A build of the same source tree by the same builder (another commit,
+  // possibly of an earlier bisection in the same state directory).
   virtual std::optional<BuildRecord> find_build_by_tree(const std::string& tree,
                                                         const std::string& builder_key) = 0;
   virtual void save_build(const BuildRecord& record) = 0;
   // Recorded runs of a commit, ordered by index.
   virtual std::vector<RunRecord> runs(const std::string& commit, const std::string& runner_key) = 0;
   virtual void save_run(const RunRecord& record) = 0;
+  // Runs of the same binary (build signature) with the same test setup in
+  // an earlier bisection of this state directory: (commit, runs), or none.
+  virtual std::pair<std::string, std::vector<RunRecord>> earlier_runs(const std::string& signature,
+                                                                      const std::string& runner_key) {
+    (void)signature;
+    (void)runner_key;
+    return {};
+  }
   // Phase text for `culprit status` (cheap; may be called often).
   virtual void set_status(const std::string& status) = 0;
 };

@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS builds (
   seconds REAL NOT NULL,
   PRIMARY KEY (bisection, commit_hash, builder_key)
 );
-CREATE INDEX IF NOT EXISTS builds_by_tree ON builds (bisection, tree, builder_key);
+CREATE INDEX IF NOT EXISTS builds_by_tree ON builds (tree, builder_key);
+CREATE INDEX IF NOT EXISTS builds_by_signature ON builds (signature);
 CREATE TABLE IF NOT EXISTS runs (
   bisection INTEGER NOT NULL,
   commit_hash TEXT NOT NULL,
@@ -214,9 +215,11 @@ std::optional<BuildRecord> StateStore::find_build(const std::string& commit, con
 
 std::optional<BuildRecord> StateStore::find_build_by_tree(const std::string& tree, const std::string& builder_key) {
   if (tree.empty()) return std::nullopt;
-  Statement q(impl_->db.get(),
-              std::string(kBuildColumns) + "WHERE bisection = ? AND tree = ? AND builder_key = ? LIMIT 1");
-  q.bind(1, impl_->bisection).bind(2, tree).bind(3, builder_key);
+  // This bisection's first, then any earlier one: same source, same build.
+  Statement q(impl_->db.get(), std::string(kBuildColumns) +
+                                   "WHERE tree = ? AND builder_key = ? AND ok = 1 "
+                                   "ORDER BY (bisection = ?) DESC, bisection DESC LIMIT 1");
+  q.bind(1, tree).bind(2, builder_key).bind(3, impl_->bisection);
   if (!q.step()) return std::nullopt;
   return build_from_row(q);
 }
@@ -257,6 +260,38 @@ std::vector<RunRecord> StateStore::runs(const std::string& commit, const std::st
     out.push_back(std::move(r));
   }
   return out;
+}
+
+std::pair<std::string, std::vector<RunRecord>> StateStore::earlier_runs(const std::string& signature,
+                                                                        const std::string& runner_key) {
+  if (signature.empty()) return {};
+  Statement pick(impl_->db.get(),
+                 "SELECT b.bisection, b.commit_hash FROM builds b WHERE b.signature = ? AND b.bisection != ? "
+                 "AND EXISTS (SELECT 1 FROM runs r WHERE r.bisection = b.bisection AND r.commit_hash = "
+                 "b.commit_hash AND r.runner_key = ?) ORDER BY b.bisection DESC LIMIT 1");
+  pick.bind(1, signature).bind(2, impl_->bisection).bind(3, runner_key);
+  if (!pick.step()) return {};
+  std::int64_t bisection = pick.int64(0);
+  std::string commit = pick.text(1);
+  Statement q(impl_->db.get(),
+              "SELECT idx, status, title, type, report, log_path, seconds FROM runs "
+              "WHERE bisection = ? AND commit_hash = ? AND runner_key = ? ORDER BY idx");
+  q.bind(1, bisection).bind(2, commit).bind(3, runner_key);
+  std::vector<RunRecord> out;
+  while (q.step()) {
+    RunRecord r;
+    r.commit = commit;
+    r.runner_key = runner_key;
+    r.index = static_cast<int>(q.int64(0));
+    r.status = q.text(1);
+    r.title = q.text(2);
+    r.type = q.text(3);
+    r.report = q.text(4);
+    r.log_path = q.text(5);
+    r.seconds = q.real(6);
+    out.push_back(std::move(r));
+  }
+  return {commit, out};
 }
 
 void StateStore::save_run(const RunRecord& r) {

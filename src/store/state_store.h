@@ -48,6 +48,8 @@ class StateStore : public Journal {
   void save_build(const BuildRecord& record) override;
   std::vector<RunRecord> runs(const std::string& commit, const std::string& runner_key) override;
   void save_run(const RunRecord& record) override;
+  std::pair<std::string, std::vector<RunRecord>> earlier_runs(const std::string& signature,
+                                                              const std::string& runner_key) override;
   void set_status(const std::string& status) override;
 
   struct Impl;

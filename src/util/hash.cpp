@@ -39,6 +39,8 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string sha256_file_hex(const std::filesystem::path& path) {
+  // An ifstream opens a directory and reads nothing: refuse it explicitly.
+  if (std::filesystem::is_directory(path)) throw std::runtime_error(path.string() + " is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());
   Sha256 h;

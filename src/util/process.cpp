@@ -97,6 +97,12 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
   cenv.push_back(nullptr);
   std::string cwd = options.cwd.string();
 
+  // The child reports a failed chdir/exec through this close-on-exec pipe,
+  // so "could not start" is not mistaken for the command's exit status 127.
+  int errpipe[2];
+  if (::pipe2(errpipe, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  Fd err_read(errpipe[0]);
+  Fd err_write(errpipe[1]);
   double start = now_seconds();
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
@@ -117,13 +123,28 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) _exit(127);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
+      int e = errno;
+      (void)!::write(err_write.get(), &e, sizeof e);
+      _exit(127);
+    }
     ::execvpe(cargv[0], cargv.data(), cenv.data());
+    int e = errno;
+    (void)!::write(err_write.get(), &e, sizeof e);
     _exit(127);
   }
   ::setpgid(pid, pid);  // also in the parent, so the group exists before we may kill it
   GroupGuard guard(pid);
   write_end.reset();
+  err_write.reset();
+  {
+    int child_errno = 0;
+    ssize_t n;
+    do {
+      n = ::read(err_read.get(), &child_errno, sizeof child_errno);
+    } while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof child_errno)) result.start_failed = true;
+  }
 
   std::string output;
   bool truncated = false;
@@ -204,9 +225,6 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
   if (exited && !result.timed_out) {
     if (WIFEXITED(status)) {
       result.exit_code = WEXITSTATUS(status);
-      if (result.exit_code == 127 && result.output.empty() && result.seconds < 0.5 && argv[0][0] == '/' &&
-          ::access(argv[0].c_str(), X_OK) != 0)
-        result.start_failed = true;
     } else if (WIFSIGNALED(status)) {
       result.signal = WTERMSIG(status);
     }

@@ -276,3 +276,45 @@ TEST_F(BisectE2E, CommitsWithTheSameTreeAreBuiltOnce) {
 
 }  // namespace
 }  // namespace culprit::testing
+
+namespace culprit::testing {
+namespace {
+
+TEST_F(BisectE2E, AnEarlierBisectionsRunsOfTheSameBinaryAreReused) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 30; ++i) c.push_back(i == 19 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+  auto first = bisect("--commit " + c.back() + " --good " + c[2]);
+  ASSERT_EQ(first.status, 0) << first.output;
+  // Another bisection in the same state directory: the start commit and
+  // every commit tested before are identical binaries.
+  auto second = bisect("--commit " + c.back() + " --good " + c[5]);
+  ASSERT_EQ(second.status, 0) << second.output;
+  EXPECT_EQ(second.result["commits"], first.result["commits"]);
+  EXPECT_THAT(second.output, ::testing::HasSubstr("tested in an earlier bisection, reusing its"));
+  EXPECT_THAT(second.output, ::testing::HasSubstr("built in an earlier bisection, reusing its build"));
+  EXPECT_LT(second.result["builds"].get<int>(), first.result["builds"].get<int>()) << second.output;
+}
+
+TEST_F(BisectE2E, CacheSizeEvictsOldArtifacts) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 40; ++i) c.push_back(i == 25 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+  std::string args = "bisect --repo " + repo_.path().string() + " --state " + (tmp_ / "state").string() +
+                     " --commit " + c.back() + " --good " + c[0] +
+                     " --build 'cat *.txt > \"$CULPRIT_OUT/bin\"; head -c 100000 /dev/zero >> \"$CULPRIT_OUT/bin\"'"
+                     " --artifact '$CULPRIT_OUT/bin' --test 'grep -q BUG \"$CULPRIT_OUT/bin\" && exit 1; exit 0'"
+                     " --cache-size 250K";
+  auto r = run_culprit(args);
+  ASSERT_EQ(r.status(), 0) << r.output;
+  int kept = 0;
+  for (const auto& d : std::filesystem::directory_iterator(tmp_ / "state" / "out"))
+    if (std::filesystem::exists(d.path() / "bin")) ++kept;
+  auto pos = r.output.find("builds: ");
+  ASSERT_NE(pos, std::string::npos);
+  int builds = std::stoi(r.output.substr(pos + 8));
+  EXPECT_GE(builds, 5);
+  EXPECT_LE(kept, 2) << "artifacts of 100 KB each under a 250 KB limit";
+  EXPECT_GE(kept, 1);
+}
+
+}  // namespace
+}  // namespace culprit::testing

@@ -114,3 +114,19 @@ TEST(ShellQuote, RoundTripsThroughTheShell) {
 
 }  // namespace
 }  // namespace culprit
+
+namespace culprit {
+namespace {
+
+TEST(RunShell, MissingWorkingDirectoryIsAStartFailure) {
+  ProcessOptions o;
+  o.cwd = "/nonexistent/dir";
+  auto r = run_shell("true", o);
+  EXPECT_TRUE(r.start_failed);
+  auto ok = run_shell("exit 127", {});
+  EXPECT_FALSE(ok.start_failed) << "a command's own exit 127 is not a start failure";
+  EXPECT_EQ(ok.status(), 127);
+}
+
+}  // namespace
+}  // namespace culprit

@@ -1,0 +1,49 @@
+#include "build/build_error.h"
+
+#include <array>
+
+#include "util/text.h"
+
+namespace culprit::build {
+namespace {
+
+bool contains(std::string_view s, std::string_view part) {
+  return s.find(part) != std::string_view::npos;
+}
+
+// Diagnostics of gcc/clang ("f.c:3:5: error:", "cc1: fatal error:",
+// "collect2: error:"), gas ("f.s:3: Error:"), ld, rustc ("error[E0308]:")
+// and kbuild's modpost ("ERROR: modpost:").
+bool is_tool_error(std::string_view line) {
+  static constexpr std::array<std::string_view, 4> kInside = {
+      ": error: ", ": fatal error: ", ": Error: ", "undefined reference to "};
+  static constexpr std::array<std::string_view, 5> kStart = {"error: ", "error[",
+                                                             "fatal error: ", "Error: ", "ERROR: "};
+  for (auto part : kInside)
+    if (contains(line, part)) return true;
+  for (auto prefix : kStart)
+    if (starts_with(line, prefix)) return true;
+  return false;
+}
+
+// make and ninja only say which target failed; the compiler said why.
+bool is_build_tool_failure(std::string_view line) {
+  return contains(line, ": *** ") || starts_with(line, "FAILED: ");
+}
+
+}  // namespace
+
+std::string first_build_error(std::string_view log) {
+  std::string_view build_tool;
+  std::string_view last;
+  for (auto raw : split_lines(log)) {
+    auto line = trim(raw);
+    if (line.empty()) continue;
+    if (is_tool_error(line)) return std::string(line);
+    if (build_tool.empty() && is_build_tool_failure(line)) build_tool = line;
+    last = line;
+  }
+  return std::string(build_tool.empty() ? last : build_tool);
+}
+
+}  // namespace culprit::build

@@ -1,0 +1,18 @@
+// The one line of a failed build's log that tells a reader why it failed,
+// as syzbot shows it next to "commit ... does not build" (INTERFACE.md:
+// --build).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace culprit::build {
+
+// The first line that reads like a compiler, assembler or linker error
+// ("file:line[:col]: error: ...", "error: ...", "Error: ...", "undefined
+// reference to ..."); else the first make/ninja failure line ("make: ***
+// [...] Error 1", "make: *** No rule ...", "FAILED: ..."); else the last
+// non-empty line. Trimmed; empty only for an empty log.
+std::string first_build_error(std::string_view log);
+
+}  // namespace culprit::build

@@ -1,0 +1,173 @@
+// CommandBuilder on real shell commands and a real gcc.
+#include "build/command_builder.h"
+
+#include <gtest/gtest.h>
+
+#include "build/signature.h"
+#include "support/test_support.h"
+#include "util/text.h"
+
+namespace culprit::build {
+namespace {
+
+using culprit::testing::sh;
+using culprit::testing::TempDir;
+
+class CommandBuilderTest : public ::testing::Test {
+ protected:
+  CommandBuilderTest() {
+    std::filesystem::create_directories(dir_ / "src");
+    std::filesystem::create_directories(dir_ / "logs");
+    req_.commit = "0123456789abcdef0123456789abcdef01234567";
+    req_.source_dir = dir_ / "src";
+    req_.out_dir = dir_ / "out";  // not there yet: the builder creates it
+    req_.signature_file = dir_ / "logs" / "signature";
+    req_.log_path = dir_ / "logs" / "build.log";
+  }
+  TempDir dir_;
+  BuildRequest req_;
+};
+
+TEST_F(CommandBuilderTest, EnvironmentAndWorkingDirectory) {
+  CommandBuilder b(
+      "pwd > env.txt; echo \"$CULPRIT_COMMIT\" >> env.txt; echo \"$CULPRIT_OUT\" >> env.txt; "
+      "echo \"$CULPRIT_SIGNATURE\" >> env.txt; test -d \"$CULPRIT_OUT\" && echo out-exists >> "
+      "env.txt",
+      "");
+  auto r = b.build(req_);
+  ASSERT_TRUE(r.ok) << r.error_line;
+  EXPECT_EQ(r.signature, "");
+  const std::string env = read_file(dir_ / "src" / "env.txt");
+  auto lines = split_lines(env);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(std::filesystem::path(lines[0]), std::filesystem::canonical(req_.source_dir));
+  EXPECT_EQ(lines[1], req_.commit);
+  EXPECT_EQ(lines[2], req_.out_dir.string());
+  EXPECT_EQ(lines[3], req_.signature_file.string());
+  EXPECT_EQ(lines[4], "out-exists");
+}
+
+TEST_F(CommandBuilderTest, FullOutputGoesToTheLog) {
+  CommandBuilder b("echo to-stdout; echo to-stderr >&2", "");
+  ASSERT_TRUE(b.build(req_).ok);
+  auto log = read_file(req_.log_path);
+  EXPECT_NE(log.find("to-stdout"), std::string::npos);
+  EXPECT_NE(log.find("to-stderr"), std::string::npos);
+}
+
+TEST_F(CommandBuilderTest, SignatureLineWinsOverArtifact) {
+  CommandBuilder b(
+      "echo '  sig-123  ' > \"$CULPRIT_SIGNATURE\"; echo second >> \"$CULPRIT_SIGNATURE\"; "
+      "echo data > prog",
+      "prog");
+  auto r = b.build(req_);
+  ASSERT_TRUE(r.ok) << r.error_line;
+  EXPECT_EQ(r.signature, "sig-123");
+}
+
+TEST_F(CommandBuilderTest, StaleSignatureFileIsRemoved) {
+  write_file_atomic(req_.signature_file, "stale\n");
+  CommandBuilder b("true", "");
+  auto r = b.build(req_);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.signature, "");
+  EXPECT_FALSE(std::filesystem::exists(req_.signature_file));
+}
+
+TEST_F(CommandBuilderTest, EmptySignatureLineFallsBackToArtifact) {
+  CommandBuilder b(": > \"$CULPRIT_SIGNATURE\"; echo data > prog", "prog");
+  auto r = b.build(req_);
+  ASSERT_TRUE(r.ok) << r.error_line;
+  EXPECT_EQ(r.signature, artifact_signature(req_.source_dir / "prog"));
+}
+
+TEST_F(CommandBuilderTest, ArtifactPathForms) {
+  CommandBuilder relative("mkdir -p bin && echo one > bin/tool", "bin/tool");
+  auto r1 = relative.build(req_);
+  ASSERT_TRUE(r1.ok) << r1.error_line;
+  EXPECT_EQ(r1.signature, sh("sha256sum bin/tool", req_.source_dir).output.substr(0, 64));
+
+  CommandBuilder in_out("echo two > \"$CULPRIT_OUT/tool\"", "$CULPRIT_OUT/tool");
+  auto r2 = in_out.build(req_);
+  ASSERT_TRUE(r2.ok) << r2.error_line;
+  EXPECT_EQ(r2.signature, artifact_signature(req_.out_dir / "tool"));
+  EXPECT_NE(r2.signature, r1.signature);
+
+  auto absolute = (dir_ / "abs-tool").string();
+  CommandBuilder abs("echo three > " + absolute, absolute);
+  auto r3 = abs.build(req_);
+  ASSERT_TRUE(r3.ok) << r3.error_line;
+  EXPECT_EQ(r3.signature, artifact_signature(absolute));
+}
+
+TEST_F(CommandBuilderTest, MissingArtifactIsAFailedBuild) {
+  CommandBuilder b("echo built", "out/prog");
+  auto r = b.build(req_);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error_line, "artifact out/prog was not produced");
+  EXPECT_EQ(r.signature, "");
+}
+
+TEST_F(CommandBuilderTest, DirectoryArtifactIsAFailedBuild) {
+  CommandBuilder b("mkdir -p prog", "prog");
+  auto r = b.build(req_);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error_line.find("not a regular file"), std::string::npos) << r.error_line;
+}
+
+TEST_F(CommandBuilderTest, RealGccErrorIsTheErrorLine) {
+  write_file_atomic(req_.source_dir / "bad.c", "int main(void) {\n  return undeclared_thing;\n}\n");
+  write_file_atomic(req_.source_dir / "Makefile", "bad: bad.c\n\tgcc -o bad bad.c\n");
+  CommandBuilder b("make", "bad");
+  auto r = b.build(req_);
+  EXPECT_FALSE(r.ok);
+  // gcc quotes the name with ' or with typographic quotes, by locale.
+  EXPECT_TRUE(starts_with(r.error_line, "bad.c:2:10: error: ")) << r.error_line;
+  EXPECT_NE(r.error_line.find("undeclared_thing"), std::string::npos) << r.error_line;
+  EXPECT_NE(read_file(req_.log_path).find("Error"), std::string::npos);  // make's line is logged
+}
+
+TEST_F(CommandBuilderTest, FailureWithoutOutputNamesTheStatus) {
+  CommandBuilder b("exit 3", "");
+  auto r = b.build(req_);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error_line, "build exited with status 3");
+}
+
+TEST_F(CommandBuilderTest, TimeoutIsAFailedBuild) {
+  CommandBuilder b("echo started; sleep 1000", "", 0.5);
+  auto r = b.build(req_);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(starts_with(r.error_line, "build timed out")) << r.error_line;
+}
+
+TEST_F(CommandBuilderTest, RealElfArtifactIgnoresDebugInfo) {
+  write_file_atomic(req_.source_dir / "p.c", "int main(void) { return 7; }\n");
+  CommandBuilder plain("gcc -O2 -o p p.c", "p");
+  CommandBuilder debug("gcc -O2 -g -o p p.c", "p");
+  auto a = plain.build(req_);
+  auto b = debug.build(req_);
+  ASSERT_TRUE(a.ok && b.ok);
+  EXPECT_EQ(a.signature, b.signature);
+  EXPECT_NE(plain.cache_key(), debug.cache_key());
+}
+
+TEST(CommandBuilderId, OneLineAtMostSixtyCharacters) {
+  EXPECT_EQ(CommandBuilder("make -j8", "").id_for("abc"), "make -j8");
+  EXPECT_EQ(CommandBuilder("make clean\n  make\tall\n", "").id_for("abc"), "make clean make all");
+  std::string long_cmd(100, 'x');
+  auto id = CommandBuilder(long_cmd, "").id_for("abc");
+  EXPECT_EQ(id.size(), 60u);
+  EXPECT_EQ(id, std::string(57, 'x') + "...");
+  // A cut never splits a UTF-8 character.
+  auto utf8 = CommandBuilder(std::string(56, 'a') + "\xc3\xa9\xc3\xa9" + long_cmd, "").id_for("c");
+  EXPECT_EQ(utf8, std::string(56, 'a') + "...");
+}
+
+TEST(CommandBuilderKey, CommandAndArtifact) {
+  EXPECT_EQ(CommandBuilder("make", "vmlinux").cache_key(), "command:make|artifact:vmlinux");
+  EXPECT_EQ(CommandBuilder("make", "").cache_key(), "command:make|artifact:");
+}
+
+}  // namespace
+}  // namespace culprit::build
