@@ -65,6 +65,7 @@ bool Bisector::is_new_state(const CommitResult& r) {
 void Bisector::bisect_cause(BisectResult& result) {
   const std::string& commit = options_.commit;
   log_.line("bisecting cause commit starting from " + commit);
+  log_.progress().phase = "testing the start commit";
   const auto& start = tester_.test(commit, Role::start);
   if (start.verdict != Verdict::bad) {
     log_.line("the crash does not reproduce on " + commit);
@@ -89,6 +90,7 @@ void Bisector::bisect_cause(BisectResult& result) {
     std::optional<vcs::Release> oldest_tested;
     for (const auto& rel : vcs::release_walk(releases)) {
       log_.line("testing release " + rel.tag);
+      log_.progress().phase = "walking back over releases: " + rel.tag;
       const auto& r = tester_.test(rel.hash, Role::release);
       oldest_tested = rel;
       if (r.verdict == Verdict::good) {
@@ -130,6 +132,7 @@ void Bisector::bisect_cause(BisectResult& result) {
 void Bisector::bisect_fix(BisectResult& result) {
   const std::string& commit = options_.commit;
   log_.line("bisecting fixing commit since " + commit);
+  log_.progress().phase = "testing the start commit";
   const auto& start = tester_.test(commit, Role::start);
   if (start.verdict != Verdict::bad) {
     log_.line("the crash does not reproduce on " + commit);
@@ -139,6 +142,7 @@ void Bisector::bisect_fix(BisectResult& result) {
   }
   const std::string& head = options_.head;
   log_.line("testing current HEAD " + head);
+  log_.progress().phase = "testing HEAD";
   const auto& h = tester_.test(head, Role::head);
   if (h.verdict != Verdict::good) {
     log_.line(h.verdict == Verdict::bad ? "the crash still happens on HEAD " + head
@@ -208,8 +212,12 @@ void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
     log_.line(fmt::format("Bisecting: {} revision{} left to test after this (roughly {} step{})", left,
                           left == 1 ? "" : "s", steps, steps == 1 ? "" : "s"));
     log_.line(fmt::format("[{}] {}", hash, history_.info(hash).title));
+    log_.progress().phase = "bisecting";
+    log_.progress().steps_left = steps;
+    log_.progress().candidates = static_cast<long>(dag.candidates().size());
     const auto& r = tester_.test(hash, Role::bisect);
     std::string word = mark(r);
+    ++log_.progress().step;
     log_.line(fmt::format("# git bisect {} {}", word, hash));
   }
   if (auto culprit = dag.culprit()) {

@@ -125,6 +125,10 @@ CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, b
   std::filesystem::create_directories(out_dir(hash));
   std::filesystem::create_directories(log_dir(hash));
   journal_.set_status("building " + hash);
+  log_.progress().commit = hash;
+  log_.progress().activity = "building";
+  log_.progress().runs_done = log_.progress().runs_wanted = 0;
+  log_.publish();
   build::BuildRequest req;
   req.commit = hash;
   set_built("");  // from here until the build is recorded, the work tree holds nothing usable
@@ -244,6 +248,11 @@ void CommitTester::run_tests(CommitResult& r, Role role) {
     std::error_code ec;  // mark the artifacts as used, for the cache's LRU order
     std::filesystem::last_write_time(out_dir(r.hash), std::filesystem::file_time_type::clock::now(), ec);
     int batch = std::min(want, std::max(1, config_.jobs));
+    log_.progress().commit = r.hash;
+    log_.progress().activity = "testing";
+    log_.progress().runs_done = static_cast<int>(r.runs.size());
+    log_.progress().runs_wanted = static_cast<int>(r.runs.size()) + want;
+    log_.publish();
     int first = static_cast<int>(r.runs.size());
     std::vector<std::optional<RunSummary>> results(batch);
     std::vector<std::thread> threads;

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "bisect/bisector.h"
 #include "build/command_builder.h"
 #include "cli/commands.h"
+#include "cli/status_line.h"
 #include "run/command_runner.h"
 #include "store/state_store.h"
 #include "util/error.h"
@@ -200,11 +202,18 @@ int bisect_command(const Args& args) {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
 
   bisect::BisectLog log;
-  log.add_sink([](const std::string& line) {
-    std::fputs(line.c_str(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
-  });
+  std::unique_ptr<StatusLine> status;
+  if (::isatty(STDOUT_FILENO)) {
+    status = std::make_unique<StatusLine>(stdout);
+    log.add_sink([&status](const std::string& line) { status->log(line); });
+    log.add_progress_sink([&status](const bisect::Progress& p) { status->update(p); });
+  } else {
+    log.add_sink([](const std::string& line) {
+      std::fputs(line.c_str(), stdout);
+      std::fputc('\n', stdout);
+      std::fflush(stdout);
+    });
+  }
   log.add_sink([&store](const std::string& line) { store->append_log(line); });
 
   auto history = bisect::make_git_history(repo);
