@@ -205,6 +205,8 @@ TEST_F(CauseBisection, IdenticalBinariesReuseResults) {
   builds = o.result["builds"].get<int>();
   EXPECT_GT(reused, 0);
   EXPECT_LE(builds, o.result["revisions_tested"].get<int>() + 1);
+  int run_commits = o.result["revisions_tested"].get<int>() - reused;
+  EXPECT_LT(run_commits, builds) << "identical binaries are built but not run";
   EXPECT_FALSE(o.result["noop_change"].get<bool>());
 }
 

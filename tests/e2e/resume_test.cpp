@@ -126,5 +126,24 @@ TEST_F(Resume, SigkillAtRandomMomentsLosesNothingAndRepeatsNothing) {
   EXPECT_EQ(std::string(trim(check.output)), "ok");
 }
 
+TEST_F(Resume, SigtermStopsWithExitThreeAndTheSameCommandResumes) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 40; ++i) c.push_back(i == 27 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+  repo_.tag("v1.0", c[3]);
+  auto state = tmp_ / "state";
+  auto counter = tmp_ / "counter";
+  std::string cmd = shell_quote(culprit_binary()) + " " + args(state, counter, c.back());
+  auto r = sh("timeout --preserve-status -s TERM 1.5 " + cmd + " >/dev/null 2>&1; echo $?", {}, false);
+  EXPECT_EQ(std::string(trim(r.output)), "3") << "interrupted: exit status 3, state kept";
+  auto json = nlohmann::json::parse(read_file(state.string() + ".json"));
+  EXPECT_TRUE(json["aborted"].get<bool>());
+  auto resumed = run_culprit(args(state, counter, c.back()));
+  EXPECT_EQ(resumed.status(), 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming"), std::string::npos);
+  auto done = nlohmann::json::parse(read_file(state.string() + ".json"));
+  EXPECT_EQ(done["verdict"], "found");
+  EXPECT_EQ(done["commits"][0]["hash"], c[27]);
+}
+
 }  // namespace
 }  // namespace culprit::testing
