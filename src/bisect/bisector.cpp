@@ -80,7 +80,8 @@ void Bisector::bisect_cause(BisectResult& result) {
   } else {
     auto releases = history_.releases_before(commit);
     if (releases.empty()) {
-      log_.line("no release tag older than " + commit + ": the crash is on the oldest commit");
+      log_.line("no release tag older than " + commit);
+      log_.line("the crash already happened on the oldest tested release");
       result.verdict = "crash-on-oldest";
       result.boundary = ref(commit);
       log_crash(start, result);
@@ -104,8 +105,8 @@ void Bisector::bisect_cause(BisectResult& result) {
     }
     if (good.empty()) {
       if (oldest_bad) {
-        log_.line(fmt::format("the crash reproduces on the oldest tested release {} ({})", oldest_bad->tag,
-                              oldest_bad->hash));
+        log_.line("the crash already happened on the oldest tested release");
+        log_.line(fmt::format("oldest tested release: {} {}", oldest_bad->tag, oldest_bad->hash));
         result.verdict = "crash-on-oldest";
         result.boundary = ref(oldest_bad->hash);
         log_crash(*tester_.find(oldest_bad->hash), result);
@@ -145,7 +146,7 @@ void Bisector::bisect_fix(BisectResult& result) {
   log_.progress().phase = "testing HEAD";
   const auto& h = tester_.test(head, Role::head);
   if (h.verdict != Verdict::good) {
-    log_.line(h.verdict == Verdict::bad ? "the crash still happens on HEAD " + head
+    log_.line(h.verdict == Verdict::bad ? "the crash still happens on HEAD"
                                         : "HEAD " + head + " could not be tested");
     result.verdict = "not-fixed";
     result.boundary = ref(head);
@@ -179,8 +180,7 @@ void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
   std::string start_line = "# git bisect start " + new_end;
   for (const auto& o : old_ends) start_line += " " + o;
   log_.line(start_line);
-  DagBisection dag(graph, graph.find(new_end));
-  auto mark = [&](const CommitResult& r) -> std::string {
+  auto mark = [&](DagBisection& dag, const CommitResult& r) -> std::string {
     CommitIndex i = graph.find(r.hash);
     if (r.verdict == Verdict::skip) {
       dag.mark_skip(i);
@@ -196,38 +196,74 @@ void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
     // The log speaks plainly: bad crashes, good does not.
     return to_string(r.verdict);
   };
-  // Commits tested before the range was known (releases, the start).
-  for (const auto& h : tester_.order()) {
-    CommitIndex i = graph.find(h);
-    if (i == vcs::kNoCommit || h == new_end) continue;
-    mark(*tester_.find(h));
+  // Every verdict known so far, in test order (releases, the start, earlier
+  // steps): the DAG state is a function of them, so it can be rebuilt.
+  auto replay = [&](DagBisection& dag) {
+    for (const auto& h : tester_.order()) {
+      CommitIndex i = graph.find(h);
+      if (i == vcs::kNoCommit || h == new_end) continue;
+      if (options_.fix && tester_.find(h)->verdict == Verdict::good && !is_new_state(*tester_.find(h))) {
+        dag.mark_good(i);
+        continue;
+      }
+      const auto& r = *tester_.find(h);
+      if (r.verdict == Verdict::skip)
+        dag.mark_skip(i);
+      else if (is_new_state(r))
+        dag.mark_bad(i);
+      else
+        dag.mark_good(i);
+    }
+  };
+  auto dag = std::make_unique<DagBisection>(graph, graph.find(new_end));
+  replay(*dag);
+  for (;;) {
+    while (!dag->done()) {
+      auto next = strategy_.pick(*dag);
+      if (!next) break;
+      const std::string& hash = graph.hash(*next);
+      // git's wording, singular and plural included.
+      auto left = dag->remaining();
+      int steps = dag->estimated_steps();
+      log_.line(fmt::format("Bisecting: {} revision{} left to test after this (roughly {} step{})", left,
+                            left == 1 ? "" : "s", steps, steps == 1 ? "" : "s"));
+      log_.line(fmt::format("[{}] {}", hash, history_.info(hash).title));
+      log_.progress().phase = "bisecting";
+      log_.progress().steps_left = steps;
+      log_.progress().candidates = static_cast<long>(dag->candidates().size());
+      const auto& r = tester_.test(hash, Role::bisect);
+      std::string word = mark(*dag, r);
+      ++log_.progress().step;
+      log_.line(fmt::format("# git bisect {} {}", word, hash));
+    }
+    // The answer must not rest on a result reused from an identical binary:
+    // a culprit whose binary equals its parent's is exactly where the test
+    // does not follow the binary (noop changes). Test such commits for real.
+    auto culprit = dag->culprit();
+    if (!culprit) break;
+    std::vector<std::string> check{graph.hash(*culprit)};
+    for (const auto& p : history_.info(graph.hash(*culprit)).parents) check.push_back(p);
+    bool changed = false;
+    for (const auto& h : check) {
+      const auto* r = tester_.find(h);
+      if (!r || r->reused_from.empty()) continue;
+      Verdict before = r->verdict;
+      const auto& fresh = tester_.retest_reused(h);
+      changed = changed || fresh.verdict != before;
+    }
+    if (!changed) break;
+    log_.line("the checked results differ: bisecting on");
+    dag = std::make_unique<DagBisection>(graph, graph.find(new_end));
+    replay(*dag);
   }
-  while (!dag.done()) {
-    auto next = strategy_.pick(dag);
-    if (!next) break;
-    const std::string& hash = graph.hash(*next);
-    // git's wording, singular and plural included.
-    auto left = dag.remaining();
-    int steps = dag.estimated_steps();
-    log_.line(fmt::format("Bisecting: {} revision{} left to test after this (roughly {} step{})", left,
-                          left == 1 ? "" : "s", steps, steps == 1 ? "" : "s"));
-    log_.line(fmt::format("[{}] {}", hash, history_.info(hash).title));
-    log_.progress().phase = "bisecting";
-    log_.progress().steps_left = steps;
-    log_.progress().candidates = static_cast<long>(dag.candidates().size());
-    const auto& r = tester_.test(hash, Role::bisect);
-    std::string word = mark(r);
-    ++log_.progress().step;
-    log_.line(fmt::format("# git bisect {} {}", word, hash));
-  }
-  if (auto culprit = dag.culprit()) {
+  if (auto culprit = dag->culprit()) {
     finish_found(result, graph.hash(*culprit));
     return;
   }
   result.verdict = "inconclusive";
   log_.line(std::string("bisection is inconclusive, the first ") + (options_.fix ? "good" : "bad") +
             " commit could be any of:");
-  for (auto i : dag.candidates()) {
+  for (auto i : dag->candidates()) {
     result.commits.push_back(ref(graph.hash(i)));
     log_.line(graph.hash(i) + " " + result.commits.back().title);
   }

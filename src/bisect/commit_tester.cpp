@@ -314,6 +314,19 @@ const CommitResult& CommitTester::test(const std::string& hash, Role role) {
     log_.line(fmt::format("commit {} was tested already: {}", hash, to_string(it->second.verdict)));
     return it->second;
   }
+  return test_impl(hash, role, true);
+}
+
+const CommitResult& CommitTester::retest_reused(const std::string& hash) {
+  auto it = results_.find(hash);
+  if (it == results_.end() || it->second.reused_from.empty()) return test(hash, Role::bisect);
+  log_.line(fmt::format("checking {}: its result was reused from {}", hash, it->second.reused_from));
+  results_.erase(it);
+  order_.erase(std::find(order_.begin(), order_.end(), hash));
+  return test_impl(hash, Role::bisect, false);
+}
+
+const CommitResult& CommitTester::test_impl(const std::string& hash, Role role, bool allow_reuse) {
   check_interrupt();
   CommitResult r;
   r.hash = hash;
@@ -330,7 +343,7 @@ const CommitResult& CommitTester::test(const std::string& hash, Role role) {
   } else {
     if (!b.signature.empty()) log_.line("kernel signature: " + b.signature);
     const CommitResult* twin = nullptr;
-    if (!b.signature.empty())
+    if (!b.signature.empty() && allow_reuse)
       for (const auto& h : order_) {
         const auto& other = results_.at(h);
         if (other.signature == b.signature && other.built && !other.runs.empty()) {

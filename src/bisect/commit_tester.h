@@ -49,6 +49,9 @@ class CommitTester {
 
   // Builds and tests `hash` once; later calls return the same result.
   const CommitResult& test(const std::string& hash, Role role);
+  // Runs the test on a commit whose result was reused from an identical
+  // binary, so that the answer never rests on a reused result.
+  const CommitResult& retest_reused(const std::string& hash);
   // Only the build's signature (for noop-change checks); builds if needed.
   std::string signature_of(const std::string& hash);
   const CommitResult* find(const std::string& hash) const;
@@ -74,6 +77,7 @@ class CommitTester {
     bool fresh = false;  // built by this process, so the work tree holds it
   };
   BuildOutcome ensure_built(const std::string& hash, bool need_artifacts);
+  const CommitResult& test_impl(const std::string& hash, Role role, bool allow_reuse);
   void run_tests(CommitResult& r, Role role);
   void log_runs(const CommitResult& r);
   Evidence tally(const std::vector<RunSummary>& runs) const;
