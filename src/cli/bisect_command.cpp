@@ -17,6 +17,8 @@
 #include "cli/commands.h"
 #include "cli/status_line.h"
 #include "run/command_runner.h"
+#include "run/qemu_runner.h"
+#include "util/hash.h"
 #include "store/state_store.h"
 #include "util/error.h"
 #include "util/process.h"
@@ -46,10 +48,25 @@ struct Options {
   std::string cache_size;
   // Options of later milestones, refused with a clear message for now.
   std::string kernel_config, compiler, repro, cmdline, html;
+  std::string kernel_image = "bzImage";
   int parallel = 1;
 };
 
 void on_signal(int) { request_interrupt(); }
+
+// A private temporary directory, removed with everything in it.
+struct ScratchDir {
+  std::filesystem::path path;
+  ScratchDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "culprit-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory");
+    path = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
 
 std::vector<std::string> split_words(const std::string& cmd) {
   std::istringstream in(cmd);
@@ -90,6 +107,9 @@ nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const 
           {"build", o.build},
           {"artifact", o.artifact},
           {"test", o.test},
+          {"repro", o.repro.empty() ? "" : sha256_file_hex(o.repro)},
+          {"cmdline", o.cmdline},
+          {"kernel_image", o.kernel_image},
           {"runs", o.runs},
           {"strategy", o.strategy},
           {"test_timeout", o.test_timeout}};
@@ -146,7 +166,9 @@ int bisect_command(const Args& args) {
   app.add_option("--kernel-config", o.kernel_config, "build with the Linux kernel builder");
   app.add_option("--compiler", o.compiler, "compiler for the kernel builder");
   app.add_option("--repro", o.repro, "test with the QEMU runner");
-  app.add_option("--cmdline", o.cmdline, "extra kernel command line");
+  app.add_option("--cmdline", o.cmdline, "extra kernel command line (QEMU runner)");
+  app.add_option("--kernel-image", o.kernel_image,
+                 "kernel to boot (QEMU runner): absolute, or relative to $CULPRIT_OUT (default bzImage)");
   app.add_option("--html", o.html, "write an HTML report");
   app.add_option("--parallel", o.parallel, "commits tested at the same time");
   std::vector<std::string> argv(args.rbegin(), args.rend());
@@ -158,12 +180,14 @@ int bisect_command(const Args& args) {
   } catch (const CLI::ParseError& e) {
     throw UserError(std::string("bisect: ") + e.what());
   }
-  for (const auto& [flag, value] : {std::pair{"--kernel-config", o.kernel_config}, {"--repro", o.repro},
-                                    {"--compiler", o.compiler}, {"--cmdline", o.cmdline}, {"--html", o.html}})
+  for (const auto& [flag, value] :
+       {std::pair{"--kernel-config", o.kernel_config}, {"--compiler", o.compiler}, {"--html", o.html}})
     if (!value.empty()) throw UserError(fmt::format("{} is not supported by this version of culprit yet", flag));
   if (o.parallel != 1) throw UserError("--parallel is not supported by this version of culprit yet");
   if (o.build.empty()) throw UserError("--build CMD is required");
-  if (o.test.empty()) throw UserError("--test CMD is required");
+  if (o.test.empty() && o.repro.empty()) throw UserError("--test CMD or --repro FILE is required");
+  if (!o.test.empty() && !o.repro.empty()) throw UserError("--test and --repro exclude each other");
+  if (!o.cmdline.empty() && o.repro.empty()) throw UserError("--cmdline is for the QEMU runner (--repro)");
   if (o.fix && !o.good.empty()) throw UserError("--good is for cause bisection; it cannot be used with --fix");
   if (!o.fix && !o.head.empty()) throw UserError("--head is for fix bisection; add --fix");
 
@@ -178,7 +202,23 @@ int bisect_command(const Args& args) {
   }
   if (o.fix) head = o.head.empty() ? repo.head() : repo.resolve(o.head);
   check_script(repo, commit, o.build, "build");
-  check_script(repo, commit, o.test, "test");
+  if (!o.test.empty()) check_script(repo, commit, o.test, "test");
+  // The QEMU runner compiles the reproducer now, so that a broken one is
+  // refused before anything is written (into a directory removed at exit).
+  std::unique_ptr<run::TestRunner> runner;
+  std::unique_ptr<ScratchDir> scratch;
+  if (!o.repro.empty()) {
+    scratch = std::make_unique<ScratchDir>();
+    run::QemuOptions q;
+    q.kernel = o.kernel_image;
+    q.reproducer = std::filesystem::absolute(o.repro);
+    q.cmdline_extra = o.cmdline;
+    q.timeout_seconds = o.test_timeout;
+    q.work_dir = scratch->path;
+    runner = std::make_unique<run::QemuRunner>(q);
+  } else {
+    runner = std::make_unique<run::CommandRunner>(o.test, o.test_timeout);
+  }
   auto strategy = bisect::make_strategy(o.strategy, o.runs);
   std::uintmax_t cache_bytes = o.cache_size.empty() ? 0 : parse_size(o.cache_size);
 
@@ -219,12 +259,11 @@ int bisect_command(const Args& args) {
   auto history = bisect::make_git_history(repo);
   auto workspace = bisect::make_git_workspace(repo, state / "worktrees" / "0");
   build::CommandBuilder builder(o.build, o.artifact, o.build_timeout);
-  run::CommandRunner runner(o.test, o.test_timeout);
   bisect::TesterConfig tconfig;
   tconfig.state_dir = state;
   tconfig.jobs = o.jobs;
   tconfig.cache_bytes = cache_bytes;
-  bisect::CommitTester tester(*history, *workspace, builder, runner, *strategy, *store, log, tconfig);
+  bisect::CommitTester tester(*history, *workspace, builder, *runner, *strategy, *store, log, tconfig);
   bisect::BisectOptions bopts;
   bopts.fix = o.fix;
   bopts.commit = commit;
