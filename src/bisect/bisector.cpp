@@ -325,7 +325,8 @@ void Bisector::finish_common(BisectResult& result) {
       }
       if (run.status == run::RunStatus::untestable || run.status == run::RunStatus::infra_error) ++s.skipped;
     }
-    if (r->reused_from.empty()) result.test_runs += static_cast<int>(r->runs.size());
+    if (r->reused_from.empty())
+      for (const auto& run : r->runs) result.test_runs += run.inherited ? 0 : 1;
     result.build_seconds += r->build_seconds;
     result.test_seconds += r->test_seconds;
     result.steps.push_back(std::move(s));

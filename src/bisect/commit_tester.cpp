@@ -20,6 +20,7 @@ constexpr const char* kSameTree = "same-tree:";
 // Marks run records taken over from an earlier bisection's identical binary.
 constexpr const char* kEarlier = "earlier:";
 
+
 RunSummary from_record(const store::RunRecord& rec) {
   RunSummary s;
   s.status = rec.status == "ok"            ? run::RunStatus::ok
@@ -30,6 +31,7 @@ RunSummary from_record(const store::RunRecord& rec) {
   s.type = rec.type;
   s.report = rec.report;
   s.seconds = rec.seconds;
+  s.inherited = rec.log_path.rfind(kEarlier, 0) == 0;
   return s;
 }
 

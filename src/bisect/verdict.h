@@ -35,6 +35,7 @@ struct RunSummary {
   std::string type;
   std::string report;
   double seconds = 0;
+  bool inherited = false;  // taken over from an earlier bisection's identical binary: not run here
 };
 
 // Titles that only say how a process ended, not what crashed: one of them is

@@ -207,6 +207,8 @@ TEST_F(CauseBisection, IdenticalBinariesReuseResults) {
   EXPECT_LE(builds, o.result["revisions_tested"].get<int>() + 1);
   int run_commits = o.result["revisions_tested"].get<int>() - reused;
   EXPECT_LT(run_commits, builds) << "identical binaries are built but not run";
+  std::printf("signature reuse: %d revisions tested, %d builds, %d of them run, %d test runs\n",
+              o.result["revisions_tested"].get<int>(), builds, run_commits, o.result["test_runs"].get<int>());
   EXPECT_FALSE(o.result["noop_change"].get<bool>());
 }
 
@@ -274,6 +276,8 @@ TEST_F(BisectE2E, CommitsWithTheSameTreeAreBuiltOnce) {
   EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{bug});
   EXPECT_THAT(o.output, ::testing::HasSubstr("same source tree"));
   EXPECT_LT(o.result["builds"].get<int>(), o.result["revisions_tested"].get<int>()) << o.output;
+  std::printf("same-tree cache: %d revisions tested, %d builds\n", o.result["revisions_tested"].get<int>(),
+              o.result["builds"].get<int>());
 }
 
 }  // namespace
@@ -295,6 +299,10 @@ TEST_F(BisectE2E, AnEarlierBisectionsRunsOfTheSameBinaryAreReused) {
   EXPECT_THAT(second.output, ::testing::HasSubstr("tested in an earlier bisection, reusing its"));
   EXPECT_THAT(second.output, ::testing::HasSubstr("built in an earlier bisection, reusing its build"));
   EXPECT_LT(second.result["builds"].get<int>(), first.result["builds"].get<int>()) << second.output;
+  EXPECT_LT(second.result["test_runs"].get<int>(), first.result["test_runs"].get<int>()) << second.output;
+  std::printf("second bisection in the same state: builds %d -> %d, test runs %d -> %d\n",
+              first.result["builds"].get<int>(), second.result["builds"].get<int>(),
+              first.result["test_runs"].get<int>(), second.result["test_runs"].get<int>());
 }
 
 TEST_F(BisectE2E, CacheSizeEvictsOldArtifacts) {
