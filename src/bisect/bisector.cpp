@@ -230,7 +230,7 @@ void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
       log_.line(fmt::format("[{}] {}", hash, history_.info(hash).title));
       log_.progress().phase = "bisecting";
       log_.progress().steps_left = steps;
-      log_.progress().candidates = static_cast<long>(dag->candidates().size());
+      log_.progress().candidates = static_cast<long>(dag->candidate_count());
       const auto& r = tester_.test(hash, Role::bisect);
       std::string word = mark(*dag, r);
       ++log_.progress().step;

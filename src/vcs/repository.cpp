@@ -215,7 +215,8 @@ CommitGraph Repository::load_range(const std::string& bad, const std::vector<std
   git_revwalk* w = nullptr;
   git_check(git_revwalk_new(&w, impl_->repo.get()), "revwalk");
   RevwalkPtr walk(w);
-  git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL);
+  // git's own rev-list order (newest commit date first): DagBisection breaks ties by it.
+  git_revwalk_sorting(walk.get(), GIT_SORT_TIME);
   git_oid b = impl_->oid(bad);
   git_check(git_revwalk_push(walk.get(), &b), "revwalk " + bad);
   for (const auto& g : goods) {
