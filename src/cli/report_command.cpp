@@ -1,5 +1,6 @@
 // culprit report [FILE|-] [--json]: the first crash in a console log.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -20,8 +21,9 @@ int report_command(const Args& args) {
     if (a == "--json") {
       json = true;
     } else if (a == "--help" || a == "-h") {
-      std::puts("usage: culprit report [FILE|-] [--json]\n"
-                "Prints the title of the first crash in a console log; exit 0 crash, 1 none, 2 error.");
+      std::puts(
+          "usage: culprit report [FILE|-] [--json]\n"
+          "Prints the title of the first crash in a console log; exit 0 crash, 1 none, 2 error.");
       return 0;
     } else if (!a.empty() && a[0] == '-' && a != "-") {
       throw UserError("report: unknown option " + a);
@@ -37,6 +39,9 @@ int report_command(const Args& args) {
     ss << std::cin.rdbuf();
     log = ss.str();
   } else {
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec))
+      throw UserError("report: " + file + " is a directory");
     log = read_file(file);
   }
   auto crash = report::find_crash(log);
@@ -45,9 +50,10 @@ int report_command(const Args& args) {
     return 1;
   }
   if (json) {
-    nlohmann::json j{{"title", crash->title},    {"alt_titles", crash->alt_titles}, {"type", crash->type},
-                     {"corrupted", crash->corrupted}, {"frame", crash->frame},     {"report", crash->report},
-                     {"start", crash->start},    {"end", crash->end}};
+    nlohmann::json j{{"title", crash->title}, {"alt_titles", crash->alt_titles},
+                     {"type", crash->type},   {"corrupted", crash->corrupted},
+                     {"frame", crash->frame}, {"report", crash->report},
+                     {"start", crash->start}, {"end", crash->end}};
     std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::puts(crash->title.c_str());

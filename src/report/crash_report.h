@@ -26,4 +26,8 @@ struct CrashReport {
 // Linear time in the size of the input; never throws on any bytes.
 std::optional<CrashReport> find_crash(std::string_view log);
 
+// syzbot's crash type for a kernel crash title ("" when unknown), e.g. for
+// titles a runner makes itself ("lost connection to test machine").
+std::string crash_type_for_title(std::string_view title);
+
 }  // namespace culprit::report

@@ -33,24 +33,28 @@ std::vector<Line> lines_of(std::string_view log) {
 // Frames inside the sanitizer runtime, the C library's memory functions
 // and the allocator are where the error was noticed, not where it is.
 bool is_runtime_frame(std::string_view function, std::string_view location) {
-  static constexpr std::array<std::string_view, 6> kPrefixes = {"__interceptor_", "__asan", "__sanitizer",
-                                                                "__ubsan",        "__msan", "__tsan"};
+  static constexpr std::array<std::string_view, 6> kPrefixes = {
+      "__interceptor_", "__asan", "__sanitizer", "__ubsan", "__msan", "__tsan"};
   for (auto p : kPrefixes)
     if (function.substr(0, p.size()) == p) return true;
-  if (location.find("libsanitizer") != std::string_view::npos || location.find("compiler-rt") != std::string_view::npos)
+  if (location.find("libsanitizer") != std::string_view::npos ||
+      location.find("compiler-rt") != std::string_view::npos)
     return true;
   static constexpr std::array<std::string_view, 22> kLibc = {
-      "malloc", "free",   "calloc",  "realloc", "memcpy",  "memmove", "memset", "memcmp",
-      "strlen", "strcpy", "strncpy", "strcmp",  "strncmp", "strcat",  "printf", "fprintf",
-      "puts",   "abort",  "raise",   "__libc_start_main", "_start", "operator delete"};
+      "malloc",         "free",    "calloc", "realloc", "memcpy", "memmove",           "memset",
+      "memcmp",         "strlen",  "strcpy", "strncpy", "strcmp", "strncmp",           "strcat",
+      "printf",         "fprintf", "puts",   "abort",   "raise",  "__libc_start_main", "_start",
+      "operator delete"};
   for (auto f : kLibc)
     if (function == f) return true;
-  return function.substr(0, 9) == "operator " || function.substr(0, 7) == "__libc_" || function.substr(0, 6) == "__GI_";
+  return function.substr(0, 9) == "operator " || function.substr(0, 7) == "__libc_" ||
+         function.substr(0, 6) == "__GI_";
 }
 
 // "    #3 0x55d0c0de in cache_lookup /src/cache.c:42" -> function, location.
 bool parse_frame(std::string_view line, std::string* function, std::string* location) {
-  static const RE2 re(R"(^\s*#\d+\s+0x[0-9a-fA-F]+\s+in\s+(.+?)(?:\s+(\S+:\d+(?::\d+)?|\(.+\)))?\s*$)");
+  static const RE2 re(
+      R"(^\s*#\d+\s+0x[0-9a-fA-F]+\s+in\s+(.+?)(?:\s+(\S+:\d+(?::\d+)?|\(.+\)))?\s*$)");
   std::string fn, loc;
   if (!RE2::FullMatch(line, re, &fn, &loc)) return false;
   // C++ frames carry argument lists: keep the name only.
@@ -62,7 +66,8 @@ bool parse_frame(std::string_view line, std::string* function, std::string* loca
 }
 
 // The first frame of the first stack after `from` that is not runtime.
-std::string first_user_frame(const std::vector<Line>& lines, std::size_t from, std::size_t* end_line) {
+std::string first_user_frame(const std::vector<Line>& lines, std::size_t from,
+                             std::size_t* end_line) {
   bool in_stack = false;
   for (std::size_t i = from; i < lines.size() && i < from + 200; ++i) {
     std::string fn, loc;
@@ -81,21 +86,23 @@ std::string first_user_frame(const std::vector<Line>& lines, std::size_t from, s
 
 std::string upper_dashed(std::string_view s) {
   std::string out;
-  for (char c : s) out += c == ' ' ? '-' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : s)
+    out += c == ' ' ? '-' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 
 // Where the report ends: the SUMMARY line, or a blank line after a while.
 std::size_t report_end(const std::vector<Line>& lines, std::size_t start, std::string_view log) {
   for (std::size_t i = start; i < lines.size() && i < start + 400; ++i)
-    if (lines[i].text.find("SUMMARY: ") != std::string_view::npos || lines[i].text.find("==ABORTING") != std::string_view::npos)
+    if (lines[i].text.find("SUMMARY: ") != std::string_view::npos ||
+        lines[i].text.find("==ABORTING") != std::string_view::npos)
       return std::min(log.size(), lines[i].offset + lines[i].text.size());
   std::size_t last = std::min(lines.size(), start + 60) - 1;
   return std::min(log.size(), lines[last].offset + lines[last].text.size());
 }
 
-CrashReport make_report(std::string_view log, const std::vector<Line>& lines, std::size_t i, std::string title,
-                        std::string type, std::string frame, bool corrupted) {
+CrashReport make_report(std::string_view log, const std::vector<Line>& lines, std::size_t i,
+                        std::string title, std::string type, std::string frame, bool corrupted) {
   CrashReport r;
   r.title = std::move(title);
   r.type = std::move(type);
@@ -107,14 +114,52 @@ CrashReport make_report(std::string_view log, const std::vector<Line>& lines, st
   return r;
 }
 
+constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kSignalMessages = {{
+    {"Segmentation fault", "SIGSEGV"},
+    {"Bus error", "SIGBUS"},
+    {"Illegal instruction", "SIGILL"},
+    {"Floating point exception", "SIGFPE"},
+    {"Aborted", "SIGABRT"},
+    {"Killed", "SIGKILL"},
+    {"Trace/breakpoint trap", "SIGTRAP"},
+}};
+
+bool mentions_signal(std::string_view log) {
+  for (const auto& [message, name] : kSignalMessages)
+    if (log.find(message) != std::string_view::npos) return true;
+  return false;
+}
+
+// The shell's word for a child killed by a signal: the whole line
+// ("Segmentation fault (core dumped)") or a job report
+// ("./run.sh: line 3: 4242 Aborted (core dumped) ./prog").
+std::string killed_by(std::string_view line) {
+  static const RE2 re(
+      R"(^(?:\S.*: line \d+: +\d+ +)?(Segmentation fault|Bus error|Illegal instruction|Floating point exception|)"
+      R"(Aborted|Killed|Trace/breakpoint trap)(?: +\(core dumped\))?(\s.*)?$)");
+  static const RE2 job(R"(^\S.*: line \d+: +\d+ )");
+  std::string message, rest;
+  if (!RE2::FullMatch(line, re, &message, &rest)) return "";
+  // Extra words after the message only in a job report (the command line).
+  if (!rest.empty() && !RE2::PartialMatch(line, job)) {
+    static const RE2 core(R"(^\s*$)");
+    if (!RE2::FullMatch(rest, core)) return "";
+  }
+  for (const auto& [msg, name] : kSignalMessages)
+    if (message == msg) return std::string(name);
+  return "";
+}
+
 }  // namespace
 
 std::optional<CrashReport> find_user_space_crash(std::string_view log) {
   // Cheap filter: the no-crash path must stay fast on large logs.
-  if (log.find("Sanitizer") == std::string_view::npos && log.find("runtime error:") == std::string_view::npos &&
-      log.find("Assertion `") == std::string_view::npos && log.find("(): ") == std::string_view::npos &&
+  if (log.find("Sanitizer") == std::string_view::npos &&
+      log.find("runtime error:") == std::string_view::npos &&
+      log.find("Assertion `") == std::string_view::npos &&
+      log.find("(): ") == std::string_view::npos &&
       log.find("double free or corruption") == std::string_view::npos &&
-      log.find("corrupted size vs. prev_size") == std::string_view::npos)
+      log.find("corrupted size vs. prev_size") == std::string_view::npos && !mentions_signal(log))
     return std::nullopt;
   static const RE2 asan(R"(==\d+==\s*ERROR: AddressSanitizer: (.*))");
   static const RE2 lsan(R"(==\d+==\s*ERROR: LeakSanitizer: detected memory leaks)");
@@ -138,7 +183,8 @@ std::optional<CrashReport> find_user_space_crash(std::string_view log) {
       bool corrupted = kind.empty();
       if (kind.empty()) {
         kind = what.substr(0, what.find(' '));
-        if (kind == "attempting") kind = what.substr(11, what.find(' ', 11) - 11);  // attempting double-free
+        if (kind == "attempting")
+          kind = what.substr(11, what.find(' ', 11) - 11);  // attempting double-free
       }
       std::size_t frame_line = i;
       std::string frame = first_user_frame(lines, i + 1, &frame_line);
@@ -148,16 +194,18 @@ std::optional<CrashReport> find_user_space_crash(std::string_view log) {
     }
     if (RE2::PartialMatch(t, lsan)) {
       std::string frame = first_user_frame(lines, i + 1, nullptr);
-      return make_report(log, lines, i, frame.empty() ? "memory leak" : "memory leak in " + frame, "LSAN", frame,
-                         frame.empty());
+      return make_report(log, lines, i, frame.empty() ? "memory leak" : "memory leak in " + frame,
+                         "LSAN", frame, frame.empty());
     }
     if (RE2::PartialMatch(t, msan, &what)) {
       std::string frame = first_user_frame(lines, i + 1, nullptr);
-      return make_report(log, lines, i, frame.empty() ? what : what + " in " + frame, "MSAN", frame, frame.empty());
+      return make_report(log, lines, i, frame.empty() ? what : what + " in " + frame, "MSAN", frame,
+                         frame.empty());
     }
     if (RE2::PartialMatch(t, tsan, &what)) {
       std::string frame = first_user_frame(lines, i + 1, nullptr);
-      return make_report(log, lines, i, frame.empty() ? what : what + " in " + frame, "TSAN", frame, frame.empty());
+      return make_report(log, lines, i, frame.empty() ? what : what + " in " + frame, "TSAN", frame,
+                         frame.empty());
     }
     std::string file;
     if (RE2::PartialMatch(t, ubsan, &file, &msg)) {
@@ -174,10 +222,20 @@ std::optional<CrashReport> find_user_space_crash(std::string_view log) {
     }
     std::string cond;
     if (RE2::PartialMatch(t, assertion, &func, &cond)) {
-      return make_report(log, lines, i, "assertion failed in " + func + ": " + cond, "ABORT", func, false);
+      return make_report(log, lines, i, "assertion failed in " + func + ": " + cond, "ABORT", func,
+                         false);
     }
     if (RE2::PartialMatch(t, glibc, &msg)) {
       return make_report(log, lines, i, msg, "ABORT", "", false);
+    }
+    if (std::string sig = killed_by(t); !sig.empty()) {
+      CrashReport r;
+      r.title = "killed by " + sig;
+      r.type = "SIGNAL";
+      r.start = lines[i].offset;
+      r.end = lines[i].offset + t.size();
+      r.report = std::string(t);
+      return r;
     }
   }
   return std::nullopt;
