@@ -1,10 +1,10 @@
 // culprit bisect: parses and checks the options (so that bad input changes
 // nothing), then wires repository, builder, runner, strategy and state into
 // the engine.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -14,13 +14,14 @@
 
 #include "bisect/bisector.h"
 #include "build/command_builder.h"
+#include "build/kernel_builder.h"
 #include "cli/commands.h"
 #include "cli/status_line.h"
 #include "run/command_runner.h"
 #include "run/qemu_runner.h"
-#include "util/hash.h"
 #include "store/state_store.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/process.h"
 #include "util/text.h"
 #include "vcs/repository.h"
@@ -46,8 +47,10 @@ struct Options {
   double build_timeout = 0;
   bool restart = false;
   std::string cache_size;
+  std::string kernel_config, compiler, compiler_table, repro, cmdline;
+  int build_jobs = 0;
   // Options of later milestones, refused with a clear message for now.
-  std::string kernel_config, compiler, repro, cmdline, html;
+  std::string html;
   std::string kernel_image = "bzImage";
   int parallel = 1;
 };
@@ -83,18 +86,20 @@ void check_script(const vcs::Repository& repo, const std::string& commit, const 
   auto words = split_words(cmd);
   if (words.empty()) throw UserError(fmt::format("--{} is empty", what));
   std::string script = words[0];
-  if ((script == "sh" || script == "bash" || script == "/bin/sh" || script == "/bin/bash") && words.size() > 1 &&
-      words[1][0] != '-')
+  if ((script == "sh" || script == "bash" || script == "/bin/sh" || script == "/bin/bash") &&
+      words.size() > 1 && words[1][0] != '-')
     script = words[1];
   if (script.find('/') == std::string::npos || script.find('$') != std::string::npos) return;
   if (script[0] == '/') {
-    if (!std::filesystem::exists(script)) throw UserError(fmt::format("--{} script {} does not exist", what, script));
+    if (!std::filesystem::exists(script))
+      throw UserError(fmt::format("--{} script {} does not exist", what, script));
     return;
   }
   std::string rel = script.substr(0, 2) == "./" ? script.substr(2) : script;
   if (repo.file_at(commit, rel)) return;
   if (std::filesystem::exists(std::filesystem::path(repo.work_dir()) / rel)) return;
-  throw UserError(fmt::format("--{} script {} does not exist in commit {}", what, script, commit.substr(0, 12)));
+  throw UserError(fmt::format("--{} script {} does not exist in commit {}", what, script,
+                              commit.substr(0, 12)));
 }
 
 nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const std::string& commit,
@@ -110,6 +115,9 @@ nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const 
           {"repro", o.repro.empty() ? "" : sha256_file_hex(o.repro)},
           {"cmdline", o.cmdline},
           {"kernel_image", o.kernel_image},
+          {"kernel_config", o.kernel_config.empty() ? "" : sha256_file_hex(o.kernel_config)},
+          {"compiler", o.compiler},
+          {"compiler_table", o.compiler_table.empty() ? "" : sha256_file_hex(o.compiler_table)},
           {"runs", o.runs},
           {"strategy", o.strategy},
           {"test_timeout", o.test_timeout}};
@@ -130,7 +138,8 @@ std::uintmax_t parse_size(const std::string& text) {
                 : unit == "M"               ? 1024.0 * 1024
                 : unit == "G"               ? 1024.0 * 1024 * 1024
                                             : -1;
-  if (mult < 0 || value <= 0) throw UserError("--cache-size " + text + ": not a size (e.g. 500M, 20G)");
+  if (mult < 0 || value <= 0)
+    throw UserError("--cache-size " + text + ": not a size (e.g. 500M, 20G)");
   return static_cast<std::uintmax_t>(value * mult);
 }
 
@@ -145,7 +154,8 @@ void write_json(const std::string& path, const nlohmann::json& j) {
 
 int bisect_command(const Args& args) {
   Options o;
-  CLI::App app{"culprit bisect: find the commit that introduced (or fixed) a crash", "culprit bisect"};
+  CLI::App app{"culprit bisect: find the commit that introduced (or fixed) a crash",
+               "culprit bisect"};
   app.add_option("--repo", o.repo, "git repository");
   app.add_option("--commit", o.commit, "commit on which the crash was seen")->required();
   app.add_flag("--fix", o.fix, "look for the commit that fixed the crash");
@@ -159,16 +169,25 @@ int bisect_command(const Args& args) {
   app.add_option("--state", o.state, "state directory (default: <git dir>/culprit)");
   app.add_option("--json", o.json, "write the result JSON to this file");
   app.add_option("--strategy", o.strategy, "adaptive (default) or syzbot");
-  app.add_option("--test-timeout", o.test_timeout, "seconds one test run may take")->check(CLI::PositiveNumber);
+  app.add_option("--test-timeout", o.test_timeout, "seconds one test run may take")
+      ->check(CLI::PositiveNumber);
   app.add_option("--build-timeout", o.build_timeout, "seconds one build may take (0: no limit)");
   app.add_flag("--restart", o.restart, "discard an unfinished bisection with other parameters");
-  app.add_option("--cache-size", o.cache_size, "limit for build artifacts kept in the state directory (e.g. 20G)");
+  app.add_option("--cache-size", o.cache_size,
+                 "limit for build artifacts kept in the state directory (e.g. 20G)");
   app.add_option("--kernel-config", o.kernel_config, "build with the Linux kernel builder");
-  app.add_option("--compiler", o.compiler, "compiler for the kernel builder");
+  app.add_option("--compiler", o.compiler,
+                 "compiler for every commit (kernel builder; default: per release)");
+  app.add_option("--compiler-table", o.compiler_table,
+                 "TOML table of kernel versions to compilers (kernel builder)");
+  app.add_option("--build-jobs", o.build_jobs,
+                 "make -j for the kernel builder (default: number of cores)")
+      ->check(CLI::Range(1, 1024));
   app.add_option("--repro", o.repro, "test with the QEMU runner");
   app.add_option("--cmdline", o.cmdline, "extra kernel command line (QEMU runner)");
-  app.add_option("--kernel-image", o.kernel_image,
-                 "kernel to boot (QEMU runner): absolute, or relative to $CULPRIT_OUT (default bzImage)");
+  app.add_option(
+      "--kernel-image", o.kernel_image,
+      "kernel to boot (QEMU runner): absolute, or relative to $CULPRIT_OUT (default bzImage)");
   app.add_option("--html", o.html, "write an HTML report");
   app.add_option("--parallel", o.parallel, "commits tested at the same time");
   std::vector<std::string> argv(args.rbegin(), args.rend());
@@ -180,15 +199,30 @@ int bisect_command(const Args& args) {
   } catch (const CLI::ParseError& e) {
     throw UserError(std::string("bisect: ") + e.what());
   }
-  for (const auto& [flag, value] :
-       {std::pair{"--kernel-config", o.kernel_config}, {"--compiler", o.compiler}, {"--html", o.html}})
-    if (!value.empty()) throw UserError(fmt::format("{} is not supported by this version of culprit yet", flag));
-  if (o.parallel != 1) throw UserError("--parallel is not supported by this version of culprit yet");
-  if (o.build.empty()) throw UserError("--build CMD is required");
+  for (const auto& [flag, value] : {std::pair{"--html", o.html}})
+    if (!value.empty())
+      throw UserError(fmt::format("{} is not supported by this version of culprit yet", flag));
+  if (o.parallel != 1)
+    throw UserError("--parallel is not supported by this version of culprit yet");
+  if (o.build.empty() && o.kernel_config.empty())
+    throw UserError("--build CMD or --kernel-config FILE is required");
+  if (!o.build.empty() && !o.kernel_config.empty())
+    throw UserError("--build and --kernel-config exclude each other");
+  if (o.kernel_config.empty())
+    for (const auto& [flag, value] :
+         {std::pair{"--compiler", o.compiler}, {"--compiler-table", o.compiler_table}})
+      if (!value.empty())
+        throw UserError(std::string(flag) + " is for the kernel builder (--kernel-config)");
+  if (o.kernel_config.empty() && o.build_jobs)
+    throw UserError("--build-jobs is for the kernel builder (--kernel-config)");
+  if (!o.compiler.empty() && !o.compiler_table.empty())
+    throw UserError("--compiler and --compiler-table exclude each other");
   if (o.test.empty() && o.repro.empty()) throw UserError("--test CMD or --repro FILE is required");
   if (!o.test.empty() && !o.repro.empty()) throw UserError("--test and --repro exclude each other");
-  if (!o.cmdline.empty() && o.repro.empty()) throw UserError("--cmdline is for the QEMU runner (--repro)");
-  if (o.fix && !o.good.empty()) throw UserError("--good is for cause bisection; it cannot be used with --fix");
+  if (!o.cmdline.empty() && o.repro.empty())
+    throw UserError("--cmdline is for the QEMU runner (--repro)");
+  if (o.fix && !o.good.empty())
+    throw UserError("--good is for cause bisection; it cannot be used with --fix");
   if (!o.fix && !o.head.empty()) throw UserError("--head is for fix bisection; add --fix");
 
   auto repo = vcs::Repository::open(o.repo);
@@ -201,7 +235,25 @@ int bisect_command(const Args& args) {
     if (good == commit) throw UserError("--good and --commit are the same commit");
   }
   if (o.fix) head = o.head.empty() ? repo.head() : repo.resolve(o.head);
-  check_script(repo, commit, o.build, "build");
+  if (!o.build.empty()) check_script(repo, commit, o.build, "build");
+  std::optional<build::KernelBuildOptions> kernel;
+  if (!o.kernel_config.empty()) {
+    kernel.emplace();
+    kernel->config = std::filesystem::absolute(o.kernel_config);
+    if (!o.compiler.empty()) kernel->compiler = o.compiler;
+    if (!o.compiler_table.empty()) {
+      std::ifstream in(o.compiler_table);
+      if (!in) throw UserError("--compiler-table " + o.compiler_table + " cannot be read");
+      std::stringstream text;
+      text << in.rdbuf();
+      kernel->compilers = build::CompilerTable::parse(text.str(), o.compiler_table);
+    }
+    kernel->jobs = o.build_jobs;
+    kernel->timeout_seconds = o.build_timeout;
+    if (!repo.file_at(commit, "Makefile") || !repo.file_at(commit, "Kconfig"))
+      throw UserError("--kernel-config: commit " + commit.substr(0, 12) +
+                      " is not a Linux kernel tree (no Makefile and Kconfig at its top)");
+  }
   if (!o.test.empty()) check_script(repo, commit, o.test, "test");
   // The QEMU runner compiles the reproducer now, so that a broken one is
   // refused before anything is written (into a directory removed at exit).
@@ -222,7 +274,8 @@ int bisect_command(const Args& args) {
   auto strategy = bisect::make_strategy(o.strategy, o.runs);
   std::uintmax_t cache_bytes = o.cache_size.empty() ? 0 : parse_size(o.cache_size);
 
-  std::filesystem::path state = o.state.empty() ? repo.git_dir() / "culprit" : std::filesystem::path(o.state);
+  std::filesystem::path state =
+      o.state.empty() ? repo.git_dir() / "culprit" : std::filesystem::path(o.state);
   state = std::filesystem::absolute(state);
   if (!o.json.empty()) {
     auto parent = std::filesystem::absolute(o.json).parent_path();
@@ -230,11 +283,23 @@ int bisect_command(const Args& args) {
       throw UserError("--json " + o.json + ": directory " + parent.string() + " does not exist");
   }
 
+  std::unique_ptr<build::Builder> builder;
+  if (kernel) {
+    kernel->build_root = state / "kernel-build";
+    kernel->file_at = [&repo](const std::string& rev, const std::string& path) {
+      return repo.file_at(rev, path);
+    };
+    builder = std::make_unique<build::KernelBuilder>(*kernel);
+  } else {
+    builder = std::make_unique<build::CommandBuilder>(o.build, o.artifact, o.build_timeout);
+  }
+
   // From here on, state is written; everything above only read.
   auto store = store::StateStore::open(state);
   bool resumed = store->begin(params_json(o, repo, commit, good, head).dump(), o.restart);
   store->clear_log();
-  if (resumed) std::fprintf(stderr, "culprit: resuming the bisection recorded in %s\n", state.c_str());
+  if (resumed)
+    std::fprintf(stderr, "culprit: resuming the bisection recorded in %s\n", state.c_str());
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -258,12 +323,12 @@ int bisect_command(const Args& args) {
 
   auto history = bisect::make_git_history(repo);
   auto workspace = bisect::make_git_workspace(repo, state / "worktrees" / "0");
-  build::CommandBuilder builder(o.build, o.artifact, o.build_timeout);
   bisect::TesterConfig tconfig;
   tconfig.state_dir = state;
   tconfig.jobs = o.jobs;
   tconfig.cache_bytes = cache_bytes;
-  bisect::CommitTester tester(*history, *workspace, builder, *runner, *strategy, *store, log, tconfig);
+  bisect::CommitTester tester(*history, *workspace, *builder, *runner, *strategy, *store, log,
+                              tconfig);
   bisect::BisectOptions bopts;
   bopts.fix = o.fix;
   bopts.commit = commit;
