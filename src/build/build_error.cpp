@@ -46,4 +46,15 @@ std::string first_build_error(std::string_view log) {
   return std::string(build_tool.empty() ? last : build_tool);
 }
 
+std::optional<std::string> build_failure(const ProcessResult& p, double timeout_seconds,
+                                         std::string_view program) {
+  if (p.start_failed) return std::string(program) + " could not start";
+  if (p.timed_out) return "build timed out after " + format_duration(timeout_seconds);
+  if (p.status() == 0) return std::nullopt;
+  std::string line = first_build_error(p.output);
+  if (line.empty())
+    line = std::string(program) + " exited with status " + std::to_string(p.status());
+  return line;
+}
+
 }  // namespace culprit::build

@@ -3,8 +3,11 @@
 // --build).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "util/process.h"
 
 namespace culprit::build {
 
@@ -14,5 +17,11 @@ namespace culprit::build {
 // [...] Error 1", "make: *** No rule ...", "FAILED: ..."); else the last
 // non-empty line. Trimmed; empty only for an empty log.
 std::string first_build_error(std::string_view log);
+
+// Why a build command failed, for the log ("<program> could not start",
+// "build timed out after 1h0m0s", the first error of its output, or its exit
+// status); nothing when it succeeded.
+std::optional<std::string> build_failure(const ProcessResult& p, double timeout_seconds,
+                                         std::string_view program);
 
 }  // namespace culprit::build

@@ -75,18 +75,8 @@ BuildResult CommandBuilder::build(const BuildRequest& req) {
 
   BuildResult r;
   r.seconds = p.seconds;
-  if (p.start_failed) {
-    r.error_line = "build command could not start";
-    return r;
-  }
-  if (p.timed_out) {
-    r.error_line = "build timed out after " + format_duration(timeout_seconds_);
-    return r;
-  }
-  if (p.status() != 0) {
-    r.error_line = first_build_error(p.output);
-    if (r.error_line.empty())
-      r.error_line = "build exited with status " + std::to_string(p.status());
+  if (auto failure = build_failure(p, timeout_seconds_, "build")) {
+    r.error_line = *failure;
     return r;
   }
   r.signature = written_signature(req.signature_file);

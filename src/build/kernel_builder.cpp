@@ -163,18 +163,8 @@ BuildResult KernelBuilder::build(const BuildRequest& req) {
               {"CCACHE_BASEDIR", options_.build_root.parent_path().string()}};
   auto p = run_shell(command, opts);
   r.seconds = p.seconds;
-  if (p.start_failed) {
-    r.error_line = "make could not start";
-    return r;
-  }
-  if (p.timed_out) {
-    r.error_line = "build timed out after " + format_duration(options_.timeout_seconds);
-    return r;
-  }
-  if (p.status() != 0) {
-    r.error_line = first_build_error(p.output);
-    if (r.error_line.empty())
-      r.error_line = "make exited with status " + std::to_string(p.status());
+  if (auto failure = build_failure(p, options_.timeout_seconds, "make")) {
+    r.error_line = *failure;
     return r;
   }
   try {

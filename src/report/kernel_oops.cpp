@@ -10,6 +10,7 @@
 #include "report/pattern.h"
 #include "report/stack_frames.h"
 #include "report/title.h"
+#include "util/text.h"
 
 namespace culprit::report {
 namespace {
@@ -64,20 +65,6 @@ Start find_first_oops(std::string_view log, std::size_t from) {
     from = line.end + 1;
   }
   return {};
-}
-
-std::vector<std::string_view> split_lines_keep_last(std::string_view text) {
-  std::vector<std::string_view> out;
-  std::size_t pos = 0;
-  while (true) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) {
-      out.push_back(text.substr(pos));
-      return out;
-    }
-    out.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
-  }
 }
 
 struct Description {
@@ -169,7 +156,7 @@ bool looks_corrupted(const std::string& title, std::string_view report, const Oo
   for (std::size_t k = 0; k < syntax.stack_start_each.size(); ++k) {
     PatternMatch m;
     if (!find_match(*syntax.stack_start_each[k], report, &m)) continue;
-    auto lines = split_lines_keep_last(report.substr(m.begin));
+    auto lines = split_lines_exact(report.substr(m.begin));
     if (lines.size() < 4) return true;
     bool corrupted = true;
     for (std::size_t i = 1; i < lines.size() && i <= 15; ++i) {

@@ -4,23 +4,10 @@
 #include <string_view>
 
 #include "report/pattern.h"
+#include "util/text.h"
 
 namespace culprit::report {
 namespace {
-
-std::vector<std::string_view> split(std::string_view text) {
-  std::vector<std::string_view> out;
-  std::size_t pos = 0;
-  while (true) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) {
-      out.push_back(text.substr(pos));
-      return out;
-    }
-    out.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
-  }
-}
 
 // Where work is dispatched (syscall entry, work items, timers, file and
 // socket operations): a stall loops somewhere above one of these.
@@ -188,7 +175,7 @@ std::string strip_frame_prefix(const std::string& frame) {
 
 bool extract_frames(const StackRule& rule, std::string_view text,
                     std::vector<ExtractedFrame>* frames) {
-  auto lines = split(text);
+  auto lines = split_lines_exact(text);
   frames->clear();
   if (extract_with(rule, rule.parts, lines, frames)) return true;
   if (rule.parts2.empty()) return false;

@@ -9,6 +9,9 @@
 namespace culprit {
 
 std::vector<std::string_view> split_lines(std::string_view text);
+// Every line including the (possibly empty) text after the last newline:
+// "a\n" gives {"a", ""}, so line counts match positions in the text.
+std::vector<std::string_view> split_lines_exact(std::string_view text);
 std::string_view trim(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 // "3h50m51s" as syzbot prints durations.
