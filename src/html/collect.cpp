@@ -127,16 +127,27 @@ Timeline build_timeline(const vcs::Repository& repo, const ReportData& data) {
   std::string top = str(data.params, data.fix ? "head" : "commit");
   if (top.empty() && !data.steps.empty()) top = data.steps.front().hash;
   if (top.empty()) return t;
-  // Old-state ends: known good (cause) or crashing (fix) commits, which
-  // bound the range from below.
+  // The range the bisection started from, as the engine forms it: cause,
+  // from --good or the first release found good; fix, from --commit and
+  // its merge base with --head. Later verdicts only narrow it.
   std::vector<std::string> bottoms;
-  std::string good = str(data.params, "good");
-  if (!good.empty()) {
+  if (data.fix) {
+    std::string commit = str(data.params, "commit");
+    if (!commit.empty()) {
+      bottoms.push_back(commit);
+      if (!repo.is_ancestor(commit, top))
+        if (auto mb = repo.merge_base(commit, top)) bottoms.push_back(*mb);
+    }
+  } else if (std::string good = str(data.params, "good"); !good.empty()) {
     bottoms.push_back(good);
     t.assumed_old.push_back(good);
+  } else {
+    for (const auto& s : data.steps)
+      if (s.verdict == "good") {
+        bottoms.push_back(s.hash);
+        break;
+      }
   }
-  for (const auto& s : data.steps)
-    if (s.verdict == (data.fix ? "bad" : "good")) bottoms.push_back(s.hash);
   if (bottoms.empty()) {
     // Nothing old-state (crash on the oldest release, nothing testable): the
     // range ends at the oldest tested commit, an ancestor of all the others.
