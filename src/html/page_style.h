@@ -36,6 +36,8 @@ table.steps th, table.steps td, table.data th, table.data td { border-bottom: 1p
          padding: 3px 6px; text-align: left; vertical-align: top; }
 table.steps th, table.data th { background: #f5f5f5; }
 tr { break-inside: avoid; page-break-inside: avoid; }
+table.steps th:nth-child(2) { width: 40%; } table.steps th:nth-child(4) { width: 18%; }
+table.steps th:nth-child(5) { width: 30%; }
 td.v { font-weight: bold; white-space: nowrap; }
 td.v.good { color: #2e7d32; } td.v.bad { color: #c62828; } td.v.skip { color: #757575; }
 td.v.pending { color: #1565c0; }
