@@ -83,6 +83,36 @@ TEST_F(HtmlReport, BisectWritesTheReportAndReportHtmlRepeatsIt) {
   EXPECT_THAT(out.output, HasSubstr("First bad commit"));
 }
 
+TEST_F(HtmlReport, FixBisectionAcrossAMergedOldBranch) {
+  for (int i = 0; i < 3; ++i) code_commit(i);
+  repo_.branch("old-feature");  // forked before the bug: never crashes
+  for (int i = 100; i < 112; ++i) code_commit(i);
+  repo_.checkout("master");
+  code_commit(3);
+  code_commit(4, "bug.txt", "BUG\n");
+  std::string start;
+  for (int i = 5; i < 9; ++i) start = code_commit(i);
+  repo_.merge("old-feature", "Merge branch 'old-feature'");
+  for (int i = 9; i < 12; ++i) code_commit(i);
+  std::string fix = code_commit(12, "bug.txt", "fixed\n");
+  for (int i = 13; i < 16; ++i) code_commit(i);
+  auto o = bisect("--fix --commit " + start + " --html " + shell_quote(html_.string()));
+  ASSERT_EQ(o.status, 0) << o.output;
+  ASSERT_EQ(hashes(o.result["commits"]), std::vector<std::string>{fix});
+  std::string page = read_file(html_);
+  EXPECT_THAT(page, HasSubstr("Fixed by"));
+  EXPECT_THAT(page, HasSubstr("<td class=\"hash\">" + fix + "</td>"));
+  EXPECT_THAT(page, HasSubstr(">fix</text>"));
+  // The range from the start commit to HEAD (the old branch included), and
+  // in the end one candidate: the fix. Commits of the old branch that do
+  // not crash never count as fixed, so they never narrow the range wrongly.
+  int in_range = std::stoi(repo_.git("rev-list --count " + start + "..HEAD")) + 1;
+  EXPECT_THAT(page, HasSubstr("<b>" + std::to_string(in_range) + "</b>commits in the range"));
+  std::size_t steps = o.result["steps"].size();
+  EXPECT_THAT(page,
+              HasSubstr("<title>after step " + std::to_string(steps) + ": 1 candidate</title>"));
+}
+
 TEST_F(HtmlReport, InterruptedBisectionShowsTheWorkSoFar) {
   make_history();
   // The fourth test run stops culprit: SIGTERM (it aborts, exit 3, and
