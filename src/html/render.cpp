@@ -152,7 +152,8 @@ std::string figures(const ReportData& data) {
     items.emplace_back("time (build + test)", format_duration(r["total_seconds"].get<double>()));
   if (r.is_object() && r.contains("confidence") && r["confidence"].is_number())
     items.emplace_back("confidence", fmt::format("{:.1f}%", r["confidence"].get<double>() * 100));
-  items.emplace_back("commits in the range", fmt::format("{}", data.timeline.commits.size()));
+  if (!data.timeline.commits.empty())
+    items.emplace_back("commits in the range", fmt::format("{}", data.timeline.commits.size()));
   std::string out = "<div class=\"figures\">";
   for (const auto& [k, v] : items) out += "<div><b>" + escape(v) + "</b>" + escape(k) + "</div>";
   return out + "</div>\n";

@@ -17,9 +17,9 @@ constexpr double kLeft = 150;  // room for the step labels
 constexpr double kRight = 14;
 constexpr double kAxisY = 70;
 constexpr double kRowH = 17;
-constexpr std::size_t kPlainStretch = 12;
-constexpr std::size_t kMaxArcs =
-    400;  // beyond this, arcs would only add noise  // longer untested stretches are compressed
+constexpr std::size_t kPlainStretch = 12;  // longer untested stretches are compressed
+// More branch links than this would only draw a tangle: then none are drawn.
+constexpr std::size_t kMaxArcs = 80;
 
 // Width weight of an untested stretch: linear up to kPlainStretch commits,
 // logarithmic beyond, so a 5000-commit gap does not swamp the picture.
@@ -167,17 +167,18 @@ std::string timeline_svg(const ReportData& data) {
   // Branches and merges: a parent that is not the commit just before is
   // linked by an arc over the axis (the fork of a branch, and the mainline
   // side of a merge), so merged branches show as lenses.
-  std::size_t arcs = 0;
-  for (std::size_t i = 0; i < n && arcs < kMaxArcs; ++i)
-    for (auto p : commits[i].parents) {
-      if (p + 1 == i || p >= i || arcs >= kMaxArcs) continue;
+  std::vector<std::pair<std::size_t, std::size_t>> links;
+  for (std::size_t i = 0; i < n; ++i)
+    for (auto p : commits[i].parents)
+      if (p + 1 != i && p < i) links.emplace_back(p, i);
+  if (links.size() <= kMaxArcs)
+    for (auto [p, i] : links) {
       double x0 = lay.x[p], x1 = lay.x[i];
       double h = std::min(26.0, 6 + (x1 - x0) * 0.12);
       s += fmt::format(
           "<path class=\"link\" d=\"M{} {} Q{} {} {} {}\" fill=\"none\" stroke=\"#90a4ae\" "
           "stroke-width=\"1.2\"/>\n",
           num(x0), kAxisY, num((x0 + x1) / 2), num(kAxisY - 2 * h), num(x1), kAxisY);
-      ++arcs;
     }
 
   // Guides from each tested commit down to its band row.

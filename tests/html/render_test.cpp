@@ -271,5 +271,23 @@ TEST(Render, ThousandCommitRangeStaysCompact) {
   EXPECT_THAT(svg, HasSubstr("249 commits"));  // c751..c999, compressed
 }
 
+TEST(Render, BranchLinksAsArcsUnlessTooMany) {
+  auto d = found_report();
+  // c40..c44 form a branch from c39 merged at c45 (whose first parent is c39).
+  d.timeline.commits[45].parents = {39, 44};
+  auto count_links = [](const std::string& svg) {
+    std::size_t n = 0;
+    for (auto p = svg.find("class=\"link\""); p != std::string::npos;
+         p = svg.find("class=\"link\"", p + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(count_links(timeline_svg(d)), 1u);  // the mainline side of the merge
+  d.timeline = linear(1000);
+  for (std::size_t i = 2; i < 1000; i += 2)
+    d.timeline.commits[i].parents.push_back(static_cast<std::uint32_t>(i - 2));
+  EXPECT_EQ(count_links(timeline_svg(d)), 0u);  // a tangle is not drawn
+}
+
 }  // namespace
 }  // namespace culprit::html
