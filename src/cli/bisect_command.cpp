@@ -17,6 +17,8 @@
 #include "build/kernel_builder.h"
 #include "cli/commands.h"
 #include "cli/status_line.h"
+#include "html/collect.h"
+#include "html/render.h"
 #include "run/command_runner.h"
 #include "run/qemu_runner.h"
 #include "store/state_store.h"
@@ -49,7 +51,6 @@ struct Options {
   std::string cache_size;
   std::string kernel_config, compiler, compiler_table, repro, cmdline;
   int build_jobs = 0;
-  // Options of later milestones, refused with a clear message for now.
   std::string html;
   std::string kernel_image = "bzImage";
   int parallel = 1;
@@ -150,6 +151,25 @@ void write_json(const std::string& path, const nlohmann::json& j) {
   out << j.dump(2) << "\n";
 }
 
+// The HTML report at the end of a bisection, whatever its outcome; a report
+// that cannot be written does not change the bisection's exit status.
+void write_html(const std::string& path, const std::filesystem::path& state,
+                const vcs::Repository& repo, const nlohmann::json& result, html::RunState run_state,
+                const std::string& detail) {
+  if (path.empty()) return;
+  try {
+    html::CollectOptions opts;
+    opts.result = result;
+    opts.state = run_state;
+    opts.state_detail = detail;
+    opts.repo = &repo;
+    if (auto data = html::collect_report_data(state, opts))
+      write_file_atomic(path, html::render_report(*data));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "culprit: cannot write the HTML report %s: %s\n", path.c_str(), e.what());
+  }
+}
+
 }  // namespace
 
 int bisect_command(const Args& args) {
@@ -199,9 +219,6 @@ int bisect_command(const Args& args) {
   } catch (const CLI::ParseError& e) {
     throw UserError(std::string("bisect: ") + e.what());
   }
-  for (const auto& [flag, value] : {std::pair{"--html", o.html}})
-    if (!value.empty())
-      throw UserError(fmt::format("{} is not supported by this version of culprit yet", flag));
   if (o.parallel != 1)
     throw UserError("--parallel is not supported by this version of culprit yet");
   if (o.build.empty() && o.kernel_config.empty())
@@ -277,10 +294,12 @@ int bisect_command(const Args& args) {
   std::filesystem::path state =
       o.state.empty() ? repo.git_dir() / "culprit" : std::filesystem::path(o.state);
   state = std::filesystem::absolute(state);
-  if (!o.json.empty()) {
-    auto parent = std::filesystem::absolute(o.json).parent_path();
+  for (const auto& [flag, path] : {std::pair{"--json", o.json}, {"--html", o.html}}) {
+    if (path.empty()) continue;
+    auto parent = std::filesystem::absolute(path).parent_path();
     if (!std::filesystem::is_directory(parent))
-      throw UserError("--json " + o.json + ": directory " + parent.string() + " does not exist");
+      throw UserError(
+          fmt::format("{} {}: directory {} does not exist", flag, path, parent.string()));
   }
 
   std::unique_ptr<build::Builder> builder;
@@ -340,6 +359,7 @@ int bisect_command(const Args& args) {
     auto j = result.to_json();
     store->finish(j.dump());
     write_json(o.json, j);
+    write_html(o.html, state, repo, j, html::RunState::finished, "");
     return result.reproduced ? 0 : 1;
   } catch (const AbortError& e) {
     bisect::BisectResult partial;
@@ -350,6 +370,7 @@ int bisect_command(const Args& args) {
     partial.revisions_tested = static_cast<int>(tester.order().size());
     write_json(o.json, partial.to_json());
     store->set_status(std::string("aborted: ") + e.what());
+    write_html(o.html, state, repo, nullptr, html::RunState::aborted, e.what());
     throw;
   }
 }

@@ -311,4 +311,43 @@ void StateStore::save_run(const RunRecord& r) {
       .run();
 }
 
+std::optional<BisectionRecords> StateStore::last_records(const std::filesystem::path& dir) {
+  auto summary = last(dir);
+  if (!summary) return std::nullopt;
+  BisectionRecords out;
+  out.summary = std::move(*summary);
+  auto db = open_db(dir / "state.db", true);
+  Statement b(db.get(), std::string(kBuildColumns) + "WHERE bisection = ? ORDER BY rowid");
+  b.bind(1, out.summary.id);
+  while (b.step()) out.builds.push_back(build_from_row(b));
+  Statement r(db.get(),
+              "SELECT commit_hash, runner_key, idx, status, title, type, report, log_path, seconds FROM runs "
+              "WHERE bisection = ? ORDER BY commit_hash, runner_key, idx");
+  r.bind(1, out.summary.id);
+  while (r.step()) {
+    RunRecord rec;
+    rec.commit = r.text(0);
+    rec.runner_key = r.text(1);
+    rec.index = static_cast<int>(r.int64(2));
+    rec.status = r.text(3);
+    rec.title = r.text(4);
+    rec.type = r.text(5);
+    rec.report = r.text(6);
+    rec.log_path = r.text(7);
+    rec.seconds = r.real(8);
+    out.runs.push_back(std::move(rec));
+  }
+  return out;
+}
+
+bool StateStore::busy(const std::filesystem::path& dir) {
+  // A shared lock conflicts only with the exclusive one a bisection holds;
+  // the lock file is not created here, so reading changes nothing.
+  int fd = ::open((dir / "lock").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
+
 }  // namespace culprit::store

@@ -25,6 +25,13 @@ struct BisectionSummary {
   int runs = 0;         // test run records so far
 };
 
+// Everything recorded for one bisection, for reports (read-only).
+struct BisectionRecords {
+  BisectionSummary summary;
+  std::vector<BuildRecord> builds;  // in the order they were recorded
+  std::vector<RunRecord> runs;      // by commit, then run index
+};
+
 class StateStore : public Journal {
  public:
   // Opens (creating) DIR/state.db and takes DIR's lock; throws UserError when
@@ -32,6 +39,10 @@ class StateStore : public Journal {
   static std::unique_ptr<StateStore> open(const std::filesystem::path& dir);
   // Read-only view for `culprit log` / `culprit status`: no lock taken.
   static std::optional<BisectionSummary> last(const std::filesystem::path& dir);
+  // The newest bisection with its builds and runs; no lock taken.
+  static std::optional<BisectionRecords> last_records(const std::filesystem::path& dir);
+  // Does a culprit process hold DIR's lock right now (a bisection running)?
+  static bool busy(const std::filesystem::path& dir);
   ~StateStore() override;
 
   // Starts or resumes the bisection with these parameters: resumes when the
