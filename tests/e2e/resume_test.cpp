@@ -76,8 +76,13 @@ TEST_F(Resume, SigkillAtRandomMomentsLosesNothingAndRepeatsNothing) {
   std::vector<std::pair<double, double>> kills;  // (kill time, unused)
   int attempts = 0, status = -1;
   std::string cmd = shell_quote(culprit_binary()) + " " + args(state, counter, c.back());
+  // On a loaded machine culprit may need longer than the longest delay just
+  // to start and resume: after kills that let no command finish, the delays
+  // grow until one does, so the test measures resumption, not the load.
+  double scale = 1;
+  std::size_t executions = 0;
   while (attempts++ < 400) {
-    double d = delay(rng);
+    double d = delay(rng) * scale;
     auto r = sh("t0=$(date +%s.%N); timeout -s KILL " + std::to_string(d) + " " + cmd +
                     " >/dev/null 2>&1; s=$?; echo \"$t0 $s\"",
                 {}, false);
@@ -86,6 +91,9 @@ TEST_F(Resume, SigkillAtRandomMomentsLosesNothingAndRepeatsNothing) {
     in >> t0 >> status;
     if (status == 137) {
       kills.push_back({t0 + d, 0});
+      std::size_t now = read_counter(counter).size();
+      scale = now > executions ? 1 : std::min(scale * 1.25, 20.0);
+      executions = now;
       continue;
     }
     break;
