@@ -11,12 +11,10 @@ namespace culprit::testing {
 namespace {
 
 // How long culprit may take from a command's end to its record: the output
-// is parsed for a crash report first, which a sanitizer build slows down.
-#if defined(__SANITIZE_ADDRESS__)
+// is parsed for a crash report first (slower in a sanitizer build) and the
+// record is written with fsync, which takes seconds when another process
+// (a kernel build) keeps the disk busy.
 constexpr double kRecordWindow = 2.0;
-#else
-constexpr double kRecordWindow = 0.25;
-#endif
 
 struct Execution {
   std::string key;  // "build <commit>" or "run <commit> <index>"
