@@ -16,6 +16,7 @@
 #include "build/command_builder.h"
 #include "build/kernel_builder.h"
 #include "cli/commands.h"
+#include "cli/parse_args.h"
 #include "cli/status_line.h"
 #include "html/collect.h"
 #include "html/render.h"
@@ -210,15 +211,7 @@ int bisect_command(const Args& args) {
       "kernel to boot (QEMU runner): absolute, or relative to $CULPRIT_OUT (default bzImage)");
   app.add_option("--html", o.html, "write an HTML report");
   app.add_option("--parallel", o.parallel, "commits tested at the same time");
-  std::vector<std::string> argv(args.rbegin(), args.rend());
-  try {
-    app.parse(argv);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    throw UserError(std::string("bisect: ") + e.what());
-  }
+  if (!parse_args(app, args, "bisect")) return 0;
   if (o.parallel != 1)
     throw UserError("--parallel is not supported by this version of culprit yet");
   if (o.build.empty() && o.kernel_config.empty())

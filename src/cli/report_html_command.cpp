@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/parse_args.h"
 #include "html/collect.h"
 #include "html/render.h"
 #include "util/error.h"
@@ -29,15 +30,7 @@ int report_html_command(const Args& args) {
   app.add_option("--repo", repo,
                  "git repository whose default state directory to read (default: .)");
   app.add_option("-o,--output", output, "write the page to FILE instead of standard output");
-  std::vector<std::string> argv(args.rbegin(), args.rend());
-  try {
-    app.parse(argv);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    throw UserError(std::string("report-html: ") + e.what());
-  }
+  if (!parse_args(app, args, "report-html")) return 0;
   std::filesystem::path dir = state.empty() ? vcs::Repository::open(repo).git_dir() / "culprit"
                                             : std::filesystem::path(state);
   if (!std::filesystem::is_directory(dir))
