@@ -37,6 +37,21 @@ void write_text(const fs::path& path, const std::string& text) {
 // builds of the same source identical.
 constexpr const char* kBuildTimestamp = "Thu Jan  1 00:00:00 UTC 2015";
 
+// kbuild compiles from the build directory, and ccache (CCACHE_BASEDIR)
+// turns the source paths into ones relative to it, so errors read
+// "../../worktrees/0/kernel/sys.c:12: error: ...". A reader wants the path
+// in the kernel tree, as in the commit.
+std::string tree_relative(std::string line, const fs::path& source, const fs::path& obj) {
+  std::vector<std::string> prefixes = {source.lexically_normal().string() + "/",
+                                       source.lexically_relative(obj).string() + "/"};
+  for (const auto& prefix : prefixes) {
+    if (prefix.size() <= 1) continue;
+    for (std::size_t at = line.find(prefix); at != std::string::npos; at = line.find(prefix, at))
+      line.erase(at, prefix.size());
+  }
+  return line;
+}
+
 }  // namespace
 
 bool program_available(const std::string& program) {
@@ -164,7 +179,7 @@ BuildResult KernelBuilder::build(const BuildRequest& req) {
   auto p = run_shell(command, opts);
   r.seconds = p.seconds;
   if (auto failure = build_failure(p, options_.timeout_seconds, "make")) {
-    r.error_line = *failure;
+    r.error_line = tree_relative(*failure, req.source_dir, obj);
     return r;
   }
   try {

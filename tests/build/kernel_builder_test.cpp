@@ -103,7 +103,7 @@ olddefconfig:
 bzImage: $(O)/vmlinux
 	mkdir -p $(O)/arch/x86/boot && cp $(O)/vmlinux $(O)/arch/x86/boot/bzImage
 $(O)/main.o: main.c
-	$(CC) -c -O1 -DBANNER="\"$$KBUILD_BUILD_TIMESTAMP $$KBUILD_BUILD_USER@$$KBUILD_BUILD_HOST #$$KBUILD_BUILD_VERSION[$${LOCALVERSION-unset}]\"" -o $@ main.c
+	cd $(O) && $(CC) -c -O1 -DBANNER="\"$$KBUILD_BUILD_TIMESTAMP $$KBUILD_BUILD_USER@$$KBUILD_BUILD_HOST #$$KBUILD_BUILD_VERSION[$${LOCALVERSION-unset}]\"" -o $@ $$(realpath --relative-to=. $(CURDIR)/main.c)
 	echo compiled >> $(O)/compiles
 $(O)/vmlinux: $(O)/main.o
 	cp $(O)/main.o $(O)/vmlinux
@@ -179,7 +179,9 @@ TEST_F(KernelBuilderTest, AFailedBuildQuotesTheFirstCompilerError) {
                     "const char banner[] = BANNER;\nint f(int x) { return x + ; }\n");
   auto r = b.build(request("a"));
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.error_line.find("main.c:2"), std::string::npos) << r.error_line;
+  // Compiled from the build directory as kbuild does, yet quoted with the
+  // path in the tree.
+  EXPECT_EQ(r.error_line.rfind("main.c:2", 0), 0u) << r.error_line;
   EXPECT_NE(r.error_line.find("error:"), std::string::npos) << r.error_line;
   EXPECT_NE(read_file(dir_ / "logs/a.log").find("error:"), std::string::npos) << "full log kept";
 }
