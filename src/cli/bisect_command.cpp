@@ -249,7 +249,7 @@ int bisect_command(const Args& args) {
   std::optional<build::KernelBuildOptions> kernel;
   if (!o.kernel_config.empty()) {
     kernel.emplace();
-    kernel->config = std::filesystem::absolute(o.kernel_config);
+    kernel->config = std::filesystem::absolute(o.kernel_config).lexically_normal();
     if (!o.compiler.empty()) kernel->compiler = o.compiler;
     if (!o.compiler_table.empty()) {
       std::ifstream in(o.compiler_table);
@@ -273,7 +273,7 @@ int bisect_command(const Args& args) {
     scratch = std::make_unique<ScratchDir>();
     run::QemuOptions q;
     q.kernel = o.kernel_image;
-    q.reproducer = std::filesystem::absolute(o.repro);
+    q.reproducer = std::filesystem::absolute(o.repro).lexically_normal();
     q.cmdline_extra = o.cmdline;
     q.timeout_seconds = o.test_timeout;
     q.work_dir = scratch->path;

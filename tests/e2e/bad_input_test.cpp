@@ -26,7 +26,8 @@ class BadInput : public BisectE2E {
 
 TEST_F(BadInput, NotARepository) {
   std::filesystem::create_directories(tmp_ / "plain");
-  auto r = run_culprit("bisect --repo " + (tmp_ / "plain").string() + " --commit HEAD --build true --test true");
+  auto r = run_culprit("bisect --repo " + (tmp_ / "plain").string() +
+                       " --commit HEAD --build true --test true");
   EXPECT_EQ(r.status(), 2) << r.output;
   EXPECT_NE(r.output.find("not a git repository"), std::string::npos) << r.output;
 }
@@ -47,8 +48,9 @@ TEST_F(BadInput, GoodIsNotAnAncestorOfBad) {
 
 TEST_F(BadInput, MissingBuildScript) {
   std::string a = code_commit(0);
-  std::string args = "bisect --repo " + repo_.path().string() + " --state " + (tmp_ / "state").string() +
-                     " --commit " + a + " --build ./build.sh --test true";
+  std::string args = "bisect --repo " + repo_.path().string() + " --state " +
+                     (tmp_ / "state").string() + " --commit " + a +
+                     " --build ./build.sh --test true";
   expect_refused(args, "build.sh");
 }
 
@@ -60,6 +62,59 @@ TEST_F(BadInput, MissingCommitOption) {
 TEST_F(BadInput, UnknownOption) {
   code_commit(0);
   expect_refused("bisect " + common() + " --commit HEAD --frobnicate", "frobnicate");
+}
+
+// The kernel builder and the QEMU runner check their inputs before anything
+// is written: a typo in a path must not cost a full kernel build first.
+class KernelBadInput : public BadInput {
+ protected:
+  std::string kernel_tree_commit() {
+    write_file_atomic(repo_.path() / "Kconfig", "mainmenu \"test\"\n");
+    return repo_.commit("Makefile", "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n", "kernel tree");
+  }
+  std::string kernel_args(const std::string& commit) {
+    return "bisect --repo " + repo_.path().string() + " --state " + (tmp_ / "state").string() +
+           " --commit " + commit;
+  }
+};
+
+TEST_F(KernelBadInput, KernelConfigThatDoesNotExist) {
+  std::string c = kernel_tree_commit();
+  write_file_atomic(tmp_ / "repro.c", "int main(void) { return 0; }\n");
+  expect_refused(kernel_args(c) + " --kernel-config " + (tmp_ / "no-such.config").string() +
+                     " --repro " + (tmp_ / "repro.c").string(),
+                 "no-such.config does not exist");
+}
+
+TEST_F(KernelBadInput, ReproducerThatDoesNotCompileQuotesTheCompiler) {
+  std::string c = kernel_tree_commit();
+  write_file_atomic(tmp_ / "config", "CONFIG_64BIT=y\n");
+  write_file_atomic(tmp_ / "repro.c", "int main(void) { return undeclared_thing; }\n");
+  expect_refused(kernel_args(c) + " --kernel-config " + (tmp_ / "config").string() + " --repro " +
+                     (tmp_ / "repro.c").string(),
+                 "does not compile");
+  auto r = run_culprit(kernel_args(c) + " --kernel-config " + (tmp_ / "config").string() +
+                       " --repro " + (tmp_ / "repro.c").string());
+  EXPECT_NE(r.output.find("undeclared_thing"), std::string::npos)
+      << "the compiler's own message: " << r.output;
+}
+
+TEST_F(KernelBadInput, MissingQemuNamesThePackage) {
+  std::string c = kernel_tree_commit();
+  write_file_atomic(tmp_ / "config", "CONFIG_64BIT=y\n");
+  write_file_atomic(tmp_ / "repro.c", "int main(void) { return 0; }\n");
+  std::filesystem::create_directories(tmp_ / "empty-path");
+  std::string fp = repo_.fingerprint();
+  auto r = sh("PATH=" + (tmp_ / "empty-path").string() + " " + culprit_binary() + " " +
+                  kernel_args(c) + " --kernel-config " + (tmp_ / "config").string() + " --repro " +
+                  (tmp_ / "repro.c").string() + " 2>&1",
+              {}, false);
+  EXPECT_EQ(r.status(), 2) << r.output;
+  std::string out(trim(r.output));
+  EXPECT_EQ(out.find('\n'), std::string::npos) << out;
+  EXPECT_NE(out.find("install qemu-system-x86"), std::string::npos) << out;
+  EXPECT_EQ(fp, repo_.fingerprint());
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "state"));
 }
 
 TEST_F(BadInput, UnreadableReportLog) {
