@@ -55,6 +55,28 @@ exit 0
     return repo_.commit("doc.md", "doc " + std::to_string(i) + "\n", "docs: update " + std::to_string(i));
   }
 
+  // A fix bisection's trap: a branch forked before the bug (its commits
+  // never crash) merged after it; the fix comes later on master.
+  struct OldBranchHistory {
+    std::string start;  // a crashing commit before the merge
+    std::string fix;
+  };
+  OldBranchHistory fix_after_merged_old_branch() {
+    for (int i = 0; i < 3; ++i) code_commit(i);
+    repo_.branch("old-feature");
+    for (int i = 100; i < 112; ++i) code_commit(i);
+    repo_.checkout("master");
+    code_commit(3);
+    code_commit(4, "bug.txt", "BUG\n");
+    OldBranchHistory h;
+    for (int i = 5; i < 9; ++i) h.start = code_commit(i);
+    repo_.merge("old-feature", "Merge branch 'old-feature'");
+    for (int i = 9; i < 12; ++i) code_commit(i);
+    h.fix = code_commit(12, "bug.txt", "fixed\n");
+    for (int i = 13; i < 16; ++i) code_commit(i);
+    return h;
+  }
+
   struct Outcome {
     int status = -1;
     std::string output;

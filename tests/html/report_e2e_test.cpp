@@ -84,18 +84,7 @@ TEST_F(HtmlReport, BisectWritesTheReportAndReportHtmlRepeatsIt) {
 }
 
 TEST_F(HtmlReport, FixBisectionAcrossAMergedOldBranch) {
-  for (int i = 0; i < 3; ++i) code_commit(i);
-  repo_.branch("old-feature");  // forked before the bug: never crashes
-  for (int i = 100; i < 112; ++i) code_commit(i);
-  repo_.checkout("master");
-  code_commit(3);
-  code_commit(4, "bug.txt", "BUG\n");
-  std::string start;
-  for (int i = 5; i < 9; ++i) start = code_commit(i);
-  repo_.merge("old-feature", "Merge branch 'old-feature'");
-  for (int i = 9; i < 12; ++i) code_commit(i);
-  std::string fix = code_commit(12, "bug.txt", "fixed\n");
-  for (int i = 13; i < 16; ++i) code_commit(i);
+  auto [start, fix] = fix_after_merged_old_branch();
   auto o = bisect("--fix --commit " + start + " --html " + shell_quote(html_.string()));
   ASSERT_EQ(o.status, 0) << o.output;
   ASSERT_EQ(hashes(o.result["commits"]), std::vector<std::string>{fix});
