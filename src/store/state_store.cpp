@@ -63,7 +63,8 @@ class LockFile {
     if (fd_ < 0) throw UserError("cannot create " + path.string());
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       ::close(fd_);
-      throw UserError("another culprit is working in state directory " + path.parent_path().string() +
+      throw UserError("another culprit is working in state directory " +
+                      path.parent_path().string() +
                       "; wait for it to finish or use another --state");
     }
   }
@@ -114,8 +115,9 @@ std::optional<BisectionSummary> StateStore::last(const std::filesystem::path& di
   auto path = dir / "state.db";
   if (!std::filesystem::exists(path)) return std::nullopt;
   auto db = open_db(path, true);
-  Statement q(db.get(), "SELECT id, params, status, finished, log, result, started FROM bisections "
-                        "ORDER BY id DESC LIMIT 1");
+  Statement q(db.get(),
+              "SELECT id, params, status, finished, log, result, started FROM bisections "
+              "ORDER BY id DESC LIMIT 1");
   if (!q.step()) return std::nullopt;
   BisectionSummary s;
   s.id = q.int64(0);
@@ -125,7 +127,9 @@ std::optional<BisectionSummary> StateStore::last(const std::filesystem::path& di
   s.log = q.text(4);
   s.result = q.text(5);
   s.started = q.real(6);
-  Statement b(db.get(), "SELECT COUNT(*) FROM builds WHERE bisection = ? AND log_path NOT LIKE 'same-tree:%'");
+  Statement b(
+      db.get(),
+      "SELECT COUNT(*) FROM builds WHERE bisection = ? AND log_path NOT LIKE 'same-tree:%'");
   b.bind(1, s.id);
   if (b.step()) s.builds = static_cast<int>(b.int64(0));
   Statement r(db.get(), "SELECT COUNT(*) FROM runs WHERE bisection = ?");
@@ -154,8 +158,9 @@ bool StateStore::begin(const std::string& params_json, bool restart) {
     if (restart) {
       // Discard the newest bisection's records so nothing of it is reused.
       exec(db, "BEGIN");
-      for (const char* sql : {"DELETE FROM builds WHERE bisection = ?", "DELETE FROM runs WHERE bisection = ?",
-                              "DELETE FROM bisections WHERE id = ?"}) {
+      for (const char* sql :
+           {"DELETE FROM builds WHERE bisection = ?", "DELETE FROM runs WHERE bisection = ?",
+            "DELETE FROM bisections WHERE id = ?"}) {
         Statement d(db, sql);
         d.bind(1, id).run();
       }
@@ -179,7 +184,8 @@ void StateStore::clear_log() {
 }
 
 void StateStore::finish(const std::string& result_json) {
-  Statement u(impl_->db.get(), "UPDATE bisections SET finished = 1, result = ?, status = 'finished' WHERE id = ?");
+  Statement u(impl_->db.get(),
+              "UPDATE bisections SET finished = 1, result = ?, status = 'finished' WHERE id = ?");
   u.bind(1, result_json).bind(2, impl_->bisection).run();
 }
 
@@ -202,18 +208,38 @@ BuildRecord build_from_row(const Statement& q) {
   return r;
 }
 constexpr const char* kBuildColumns =
-    "SELECT commit_hash, tree, builder_key, ok, signature, error_line, log_path, seconds FROM builds ";
+    "SELECT commit_hash, tree, builder_key, ok, signature, error_line, log_path, seconds FROM "
+    "builds ";
+
+RunRecord run_from_row(const Statement& q) {
+  RunRecord r;
+  r.commit = q.text(0);
+  r.runner_key = q.text(1);
+  r.index = static_cast<int>(q.int64(2));
+  r.status = q.text(3);
+  r.title = q.text(4);
+  r.type = q.text(5);
+  r.report = q.text(6);
+  r.log_path = q.text(7);
+  r.seconds = q.real(8);
+  return r;
+}
+constexpr const char* kRunColumns =
+    "SELECT commit_hash, runner_key, idx, status, title, type, report, log_path, seconds FROM "
+    "runs ";
 }  // namespace
 
-std::optional<BuildRecord> StateStore::find_build(const std::string& commit, const std::string& builder_key) {
-  Statement q(impl_->db.get(),
-              std::string(kBuildColumns) + "WHERE bisection = ? AND commit_hash = ? AND builder_key = ?");
+std::optional<BuildRecord> StateStore::find_build(const std::string& commit,
+                                                  const std::string& builder_key) {
+  Statement q(impl_->db.get(), std::string(kBuildColumns) +
+                                   "WHERE bisection = ? AND commit_hash = ? AND builder_key = ?");
   q.bind(1, impl_->bisection).bind(2, commit).bind(3, builder_key);
   if (!q.step()) return std::nullopt;
   return build_from_row(q);
 }
 
-std::optional<BuildRecord> StateStore::find_build_by_tree(const std::string& tree, const std::string& builder_key) {
+std::optional<BuildRecord> StateStore::find_build_by_tree(const std::string& tree,
+                                                          const std::string& builder_key) {
   if (tree.empty()) return std::nullopt;
   // This bisection's first, then any earlier one: same source, same build.
   Statement q(impl_->db.get(), std::string(kBuildColumns) +
@@ -225,9 +251,10 @@ std::optional<BuildRecord> StateStore::find_build_by_tree(const std::string& tre
 }
 
 void StateStore::save_build(const BuildRecord& r) {
-  Statement q(impl_->db.get(),
-              "INSERT OR REPLACE INTO builds (bisection, commit_hash, tree, builder_key, ok, signature, "
-              "error_line, log_path, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement q(
+      impl_->db.get(),
+      "INSERT OR REPLACE INTO builds (bisection, commit_hash, tree, builder_key, ok, signature, "
+      "error_line, log_path, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   q.bind(1, impl_->bisection)
       .bind(2, r.commit)
       .bind(3, r.tree)
@@ -242,62 +269,40 @@ void StateStore::save_build(const BuildRecord& r) {
 
 std::vector<RunRecord> StateStore::runs(const std::string& commit, const std::string& runner_key) {
   Statement q(impl_->db.get(),
-              "SELECT idx, status, title, type, report, log_path, seconds FROM runs "
-              "WHERE bisection = ? AND commit_hash = ? AND runner_key = ? ORDER BY idx");
+              std::string(kRunColumns) +
+                  "WHERE bisection = ? AND commit_hash = ? AND runner_key = ? ORDER BY idx");
   q.bind(1, impl_->bisection).bind(2, commit).bind(3, runner_key);
   std::vector<RunRecord> out;
-  while (q.step()) {
-    RunRecord r;
-    r.commit = commit;
-    r.runner_key = runner_key;
-    r.index = static_cast<int>(q.int64(0));
-    r.status = q.text(1);
-    r.title = q.text(2);
-    r.type = q.text(3);
-    r.report = q.text(4);
-    r.log_path = q.text(5);
-    r.seconds = q.real(6);
-    out.push_back(std::move(r));
-  }
+  while (q.step()) out.push_back(run_from_row(q));
   return out;
 }
 
-std::pair<std::string, std::vector<RunRecord>> StateStore::earlier_runs(const std::string& signature,
-                                                                        const std::string& runner_key) {
+std::pair<std::string, std::vector<RunRecord>> StateStore::earlier_runs(
+    const std::string& signature, const std::string& runner_key) {
   if (signature.empty()) return {};
-  Statement pick(impl_->db.get(),
-                 "SELECT b.bisection, b.commit_hash FROM builds b WHERE b.signature = ? AND b.bisection != ? "
-                 "AND EXISTS (SELECT 1 FROM runs r WHERE r.bisection = b.bisection AND r.commit_hash = "
-                 "b.commit_hash AND r.runner_key = ?) ORDER BY b.bisection DESC LIMIT 1");
+  Statement pick(
+      impl_->db.get(),
+      "SELECT b.bisection, b.commit_hash FROM builds b WHERE b.signature = ? AND b.bisection != ? "
+      "AND EXISTS (SELECT 1 FROM runs r WHERE r.bisection = b.bisection AND r.commit_hash = "
+      "b.commit_hash AND r.runner_key = ?) ORDER BY b.bisection DESC LIMIT 1");
   pick.bind(1, signature).bind(2, impl_->bisection).bind(3, runner_key);
   if (!pick.step()) return {};
   std::int64_t bisection = pick.int64(0);
   std::string commit = pick.text(1);
   Statement q(impl_->db.get(),
-              "SELECT idx, status, title, type, report, log_path, seconds FROM runs "
-              "WHERE bisection = ? AND commit_hash = ? AND runner_key = ? ORDER BY idx");
+              std::string(kRunColumns) +
+                  "WHERE bisection = ? AND commit_hash = ? AND runner_key = ? ORDER BY idx");
   q.bind(1, bisection).bind(2, commit).bind(3, runner_key);
   std::vector<RunRecord> out;
-  while (q.step()) {
-    RunRecord r;
-    r.commit = commit;
-    r.runner_key = runner_key;
-    r.index = static_cast<int>(q.int64(0));
-    r.status = q.text(1);
-    r.title = q.text(2);
-    r.type = q.text(3);
-    r.report = q.text(4);
-    r.log_path = q.text(5);
-    r.seconds = q.real(6);
-    out.push_back(std::move(r));
-  }
+  while (q.step()) out.push_back(run_from_row(q));
   return {commit, out};
 }
 
 void StateStore::save_run(const RunRecord& r) {
-  Statement q(impl_->db.get(),
-              "INSERT OR REPLACE INTO runs (bisection, commit_hash, runner_key, idx, status, title, type, "
-              "report, log_path, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement q(
+      impl_->db.get(),
+      "INSERT OR REPLACE INTO runs (bisection, commit_hash, runner_key, idx, status, title, type, "
+      "report, log_path, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   q.bind(1, impl_->bisection)
       .bind(2, r.commit)
       .bind(3, r.runner_key)
@@ -320,23 +325,10 @@ std::optional<BisectionRecords> StateStore::last_records(const std::filesystem::
   Statement b(db.get(), std::string(kBuildColumns) + "WHERE bisection = ? ORDER BY rowid");
   b.bind(1, out.summary.id);
   while (b.step()) out.builds.push_back(build_from_row(b));
-  Statement r(db.get(),
-              "SELECT commit_hash, runner_key, idx, status, title, type, report, log_path, seconds FROM runs "
-              "WHERE bisection = ? ORDER BY commit_hash, runner_key, idx");
+  Statement r(db.get(), std::string(kRunColumns) +
+                            "WHERE bisection = ? ORDER BY commit_hash, runner_key, idx");
   r.bind(1, out.summary.id);
-  while (r.step()) {
-    RunRecord rec;
-    rec.commit = r.text(0);
-    rec.runner_key = r.text(1);
-    rec.index = static_cast<int>(r.int64(2));
-    rec.status = r.text(3);
-    rec.title = r.text(4);
-    rec.type = r.text(5);
-    rec.report = r.text(6);
-    rec.log_path = r.text(7);
-    rec.seconds = r.real(8);
-    out.runs.push_back(std::move(rec));
-  }
+  while (r.step()) out.runs.push_back(run_from_row(r));
   return out;
 }
 
