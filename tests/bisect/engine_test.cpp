@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 
 #include "bisect/bisector.h"
@@ -27,6 +28,9 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
   int fix = -1;         // commit that removes it
   std::set<std::string> untestable;
   int builds = 0, runs = 0;
+  double rate = 1.0;  // a bad commit crashes in this share of its runs (seeded: repeatable)
+  std::mt19937 rng{7};
+  std::set<std::pair<std::string, int>> stray;  // (commit, run index): an unrelated crash
 
   int add(std::vector<int> parents, std::string tag = "") {
     commits.push_back({std::move(parents), std::move(tag)});
@@ -116,7 +120,9 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     ++runs;
     int c = idx(req.commit);
     if (untestable.count(req.commit)) return {run::RunStatus::untestable, "", "", "", 1};
-    if (crashes(c)) return {run::RunStatus::crashed, "KASAN: use-after-free Read in foo", "KASAN", "report", 1};
+    if (stray.count({req.commit, req.run_index}))
+      return {run::RunStatus::crashed, "lost connection to test machine", "LOST_CONNECTION", "", 1};
+    if (crashes(c) && (rate >= 1 || std::uniform_real_distribution<double>(0, 1)(rng) < rate)) return {run::RunStatus::crashed, "KASAN: use-after-free Read in foo", "KASAN", "report", 1};
     return {run::RunStatus::ok, "", "", "", 1};
   }
 };
@@ -136,8 +142,9 @@ struct Engine {
     cfg.state_dir = std::filesystem::temp_directory_path() / "culprit-engine-test";
     tester = std::make_unique<CommitTester>(repo, repo, repo, repo, *strategy, journal, log, cfg);
   }
-  BisectResult cause(int commit, std::optional<int> good = std::nullopt) {
+  BisectResult cause(int commit, std::optional<int> good = std::nullopt, SearchOptions search = {}) {
     BisectOptions o;
+    o.search = search;
     o.commit = SimRepo::h(commit);
     if (good) o.good = SimRepo::h(*good);
     return Bisector(repo, *tester, *strategy, log, o).run();
@@ -255,6 +262,129 @@ TEST(Engine, ConfidenceIsHighForADeterministicCrash) {
   Engine e(r);
   auto res = e.cause(49, 0);
   EXPECT_GT(res.confidence, 0.99);
+}
+
+// The posterior strategy (posterior.h, planner.h, posterior_search.h).
+
+TEST(Engine, PosteriorFindsADeterministicCulpritInAboutLog2Builds) {
+  auto r = linear(50);
+  r.bug = 20;
+  Engine e(r, "posterior");
+  auto res = e.cause(49, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c20");
+  EXPECT_EQ(res.strategy, "posterior");
+  // 49 candidates: ceil(log2(50)) = 6 steps, plus the start commit and one spare.
+  EXPECT_LE(res.builds, 6 + 1 + 1);
+  EXPECT_GT(res.confidence, 0.95);
+  ASSERT_TRUE(res.verification.has_value());
+  EXPECT_TRUE(res.verification->passed);
+  EXPECT_GT(res.verification->culprit_crashed, 0);
+  EXPECT_EQ(res.verification->parent_crashed, 0);
+  EXPECT_GT(res.verification->parent_runs, 0);
+}
+
+TEST(Engine, PosteriorFindsAFlakyCulpritOnAMergeHistory) {
+  // Main line with side branches merged in; the bug is on a side branch.
+  SimRepo r;
+  int head = r.add({});
+  int bug = -1;
+  for (int m = 0; m < 6; ++m) {
+    int tip = head;
+    for (int i = 0; i < 5; ++i) {
+      tip = r.add({tip});
+      if (m == 3 && i == 2) bug = tip;
+    }
+    head = r.add({head, tip});
+    head = r.add({head});
+  }
+  r.bug = bug;
+  r.rate = 0.3;
+  Engine e(r, "posterior");
+  auto res = e.cause(head, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, SimRepo::h(bug));
+  EXPECT_GE(res.confidence, 0.95);
+  // Each commit is one build, however many times the search came back to it.
+  std::set<std::string> built;
+  for (const auto& s : res.steps)
+    if (s.reused_from.empty()) built.insert(s.hash);
+  EXPECT_EQ(res.builds, static_cast<int>(built.size()));
+  EXPECT_EQ(res.test_runs, r.runs);
+}
+
+TEST(Engine, PosteriorIsNotDerailedByAStrayUnrelatedCrash) {
+  auto r = linear(40);
+  r.bug = 30;
+  // Every run on the commits below the bug crashes once with "lost connection".
+  for (int i = 0; i < 30; ++i) r.stray.insert({SimRepo::h(i), 0});
+  Engine e(r, "posterior");
+  auto res = e.cause(39, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c30");
+}
+
+TEST(Engine, PosteriorWithoutVerification) {
+  auto r = linear(30);
+  r.bug = 12;
+  Engine e(r, "posterior");
+  SearchOptions s;
+  s.verify = false;
+  auto res = e.cause(29, 0, s);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c12");
+  EXPECT_FALSE(res.verification.has_value());
+}
+
+TEST(Engine, PosteriorInconclusiveInsideABuildFailureRangeListsCandidates) {
+  auto r = linear(40);
+  for (int i = 20; i < 30; ++i) r.commits[i].build_fails = true;
+  r.bug = 25;
+  Engine e(r, "posterior");
+  auto res = e.cause(39, 0);
+  ASSERT_EQ(res.verdict, "inconclusive");
+  ASSERT_FALSE(res.candidates.empty());
+  double sum = 0;
+  for (const auto& c : res.candidates) {
+    int i = SimRepo::idx(c.commit.hash);
+    EXPECT_GE(i, 20);
+    EXPECT_LE(i, 30);
+    sum += c.probability;
+  }
+  EXPECT_GE(sum, 0.95);
+  EXPECT_LT(res.confidence, 0.95);
+}
+
+TEST(Engine, PosteriorResumesWithoutRepeatingRuns) {
+  auto r = linear(40);
+  r.bug = 17;
+  r.rate = 0.5;
+  Engine first(r, "posterior");
+  auto a = first.cause(39, 0);
+  ASSERT_EQ(a.verdict, "found");
+  int runs = r.runs;
+  Engine again(r, "posterior");
+  again.journal = first.journal;  // the same state: every run recorded
+  auto b = again.cause(39, 0);
+  EXPECT_EQ(b.commits.at(0).hash, a.commits.at(0).hash);
+  EXPECT_EQ(r.runs, runs) << "every run was recorded: none is repeated";
+  EXPECT_EQ(b.builds, a.builds);
+}
+
+TEST(Engine, PosteriorParallelPicksSeveralCommitsPerRound) {
+  auto r = linear(200);
+  r.bug = 77;
+  Engine one(r, "posterior");
+  auto a = one.cause(199, 0);
+  auto r4 = linear(200);
+  r4.bug = 77;
+  Engine four(r4, "posterior");
+  SearchOptions s;
+  s.parallel = 4;
+  auto b = four.cause(199, 0, s);
+  ASSERT_EQ(b.verdict, "found");
+  EXPECT_EQ(b.commits.at(0).hash, "c77");
+  EXPECT_LT(b.wall_seconds, a.wall_seconds * 0.75);
 }
 
 }  // namespace
