@@ -139,6 +139,7 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
   }
   std::size_t range_size() const { return range_size_; }
   double build_seconds = 0, run_seconds = 0;
+  int build_calls = 0;  // rebuilds of a commit built before included
 
   static std::string h(std::uint32_t i) { return std::to_string(i); }
   static std::uint32_t idx(const std::string& s) { return static_cast<std::uint32_t>(std::stoul(s)); }
@@ -204,6 +205,7 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
     last_built_ = c;
     double secs = std::min(kBuildMax, kBuildBase + kBuildPerFile * changed);
     build_seconds += secs;
+    ++build_calls;
     if (unbuildable_.count(c)) return {false, "", "sim.c:1:1: error: simulated build failure", secs};
     return {true, fmt::format("sig{}", sig_[c]), "", secs};
   }
@@ -243,7 +245,7 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
 
 struct Cell {
   int trials = 0, exact = 0, wrong = 0, none = 0, not_reproduced = 0;
-  double builds = 0, runs = 0, hours = 0, wall_hours = 0, optimal_builds = 0;
+  double builds = 0, build_calls = 0, runs = 0, hours = 0, wall_hours = 0, optimal_builds = 0;
   int within_log2_plus_1 = 0;
 };
 
@@ -318,6 +320,7 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s, const
     cell.optimal_builds += optimal;
     if (r.builds <= optimal + 1) ++cell.within_log2_plus_1;
     cell.builds += r.builds;
+    cell.build_calls += world.build_calls;
     cell.runs += r.test_runs;
     double hours = (world.build_seconds + world.run_seconds) / 3600.0;
     cell.hours += hours;
@@ -368,8 +371,8 @@ int main(int argc, char** argv) {
       {"syzbot", "syzbot", 1}, {"adaptive", "adaptive", 1}, {"post K=1", "posterior", 1}, {"post K=4", "posterior", 4}};
   std::printf("# bisect_sim: %d trials per cell, seed %u; build = %.0fs + %.0fs/changed file (max %.0fs), run = %.0fs\n",
               trials, seed, kBuildBase, kBuildPerFile, kBuildMax, kRunSeconds);
-  std::printf("%-12s %4s %4s %4s  %-9s %6s %6s %6s %7s %7s %8s %8s %9s\n", "dag", "p", "q", "f", "strategy", "exact",
-              "wrong", "none", "builds", "runs", "hours", "wall h", "<=log2+1");
+  std::printf("%-12s %4s %4s %4s  %-9s %6s %6s %6s %7s %7s %7s %8s %8s %9s\n", "dag", "p", "q", "f", "strategy", "exact",
+              "wrong", "none", "builds", "+rebld", "runs", "hours", "wall h", "<=log2+1");
   bool check_failed = false;
   for (const auto& dag : dags) {
     auto ts = make_trials(dag, trials, seed, dag.name == "kernel-like" ? 4000 : 2000);
@@ -382,9 +385,9 @@ int main(int argc, char** argv) {
         run_cell(dag, ts, s, col.strategy, col.slots, c);
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         double n = c.trials;
-        std::printf("%-12s %4.2f %4.2f %4.2f  %-9s %5.1f%% %5.1f%% %5.1f%% %7.1f %7.1f %8.1f %8.1f %8.1f%%  (%.1fs)\n",
+        std::printf("%-12s %4.2f %4.2f %4.2f  %-9s %5.1f%% %5.1f%% %5.1f%% %7.1f %7.1f %7.1f %8.1f %8.1f %8.1f%%  (%.1fs)\n",
                     dag.name.c_str(), s.p, s.q, s.f, col.name, 100 * c.exact / n, 100 * c.wrong / n,
-                    100 * c.none / n, c.builds / n, c.runs / n, c.hours / n, c.wall_hours / n,
+                    100 * c.none / n, c.builds / n, (c.build_calls - c.builds) / n, c.runs / n, c.hours / n, c.wall_hours / n,
                     100 * c.within_log2_plus_1 / n, secs);
         std::fflush(stdout);
       }

@@ -48,37 +48,65 @@ const std::vector<std::uint8_t>& Posterior::reach(vcs::CommitIndex c) {
 void Posterior::update() {
   const auto& grid = rate_grid();
   const std::size_t n = graph_.size();
-  // Per group, how many members each hypothesis is below: all -> bad, none -> good.
-  std::vector<std::vector<std::uint16_t>> below;
-  std::vector<const Group*> gs;
+  const double le1 = std::log(config_.eps), le0 = std::log1p(-config_.eps);
+  // A hypothesis' log-likelihood is linear in log p and log(1 - p) over the
+  // groups it makes bad: crashes * log p + clean runs * log(1 - p), plus the
+  // groups it makes good at eps. One pass over the groups gathers the
+  // coefficients; the rate grid then costs one pass over the range each.
+  std::vector<double> crashes(n, 0), cleans(n, 0), good(n, 0);
+  struct Mixed {
+    vcs::CommitIndex x;
+    const Group* g;
+  };
+  std::vector<Mixed> mixed;  // straddling a binary-identical group: rare
+  double none_ll = 0;
+  std::vector<std::uint16_t> cnt(n);
   for (const auto& [key, g] : groups_) {
-    std::vector<std::uint16_t> cnt(n, 0);
+    const double lgood = g.crashed * le1 + g.ok * le0;
+    none_ll += lgood;
+    if (g.members.size() == 1) {
+      const auto& r = reach(g.members[0]);
+      for (std::size_t x = 0; x < n; ++x) {
+        if (r[x]) {
+          crashes[x] += g.crashed;
+          cleans[x] += g.ok;
+        } else {
+          good[x] += lgood;
+        }
+      }
+      continue;
+    }
+    std::fill(cnt.begin(), cnt.end(), 0);
     for (auto m : g.members) {
       const auto& r = reach(m);
       for (std::size_t x = 0; x < n; ++x) cnt[x] += r[x];
     }
-    below.push_back(std::move(cnt));
-    gs.push_back(&g);
+    const auto all = static_cast<std::uint16_t>(g.members.size());
+    for (std::size_t x = 0; x < n; ++x) {
+      if (cnt[x] == all) {
+        crashes[x] += g.crashed;
+        cleans[x] += g.ok;
+      } else if (cnt[x] == 0) {
+        good[x] += lgood;
+      } else {
+        mixed.push_back({static_cast<vcs::CommitIndex>(x), &g});
+      }
+    }
   }
-  const double le1 = std::log(config_.eps), le0 = std::log1p(-config_.eps);
+  none_ll += std::log(config_.none_prior) - std::log1p(-config_.none_prior) + std::log(double(n));
   // Joint log-likelihood per (rate, hypothesis); the last column is "none".
   std::vector<std::vector<double>> ll(grid.size(), std::vector<double>(n + 1, 0));
   double top = -INFINITY;
   for (std::size_t k = 0; k < grid.size(); ++k) {
     const double lp1 = std::log(grid[k]), lp0 = std::log1p(-grid[k]);
     auto& row = ll[k];
-    for (std::size_t gi = 0; gi < gs.size(); ++gi) {
-      const Group& g = *gs[gi];
-      const double lbad = g.crashed * lp1 + g.ok * lp0;
-      const double lgood = g.crashed * le1 + g.ok * le0;
-      const double lmix = std::min(lbad, lgood);
-      const auto all = static_cast<std::uint16_t>(g.members.size());
-      const auto& cnt = below[gi];
-      for (std::size_t x = 0; x < n; ++x)
-        row[x] += cnt[x] == all ? lbad : cnt[x] == 0 ? lgood : lmix;
-      row[n] += lgood;
+    for (std::size_t x = 0; x < n; ++x) row[x] = crashes[x] * lp1 + cleans[x] * lp0 + good[x];
+    for (const auto& m : mixed) {
+      const double lbad = m.g->crashed * lp1 + m.g->ok * lp0;
+      const double lgood = m.g->crashed * le1 + m.g->ok * le0;
+      row[m.x] += std::min(lbad, lgood);
     }
-    row[n] += std::log(config_.none_prior) - std::log1p(-config_.none_prior) + std::log(double(n));
+    row[n] = none_ll;
     for (double v : row) top = std::max(top, v);
   }
   std::fill(post_.begin(), post_.end(), 0.0);
@@ -86,7 +114,8 @@ void Posterior::update() {
   for (std::size_t k = 0; k < grid.size(); ++k) {
     double row_mass = 0;
     for (std::size_t x = 0; x < n; ++x) {
-      double w = std::exp(ll[k][x] - top);
+      const double d = ll[k][x] - top;
+      const double w = d < -60 ? 0.0 : std::exp(d);  // below 1e-26: nothing
       post_[x] += w;
       row_mass += w;
     }

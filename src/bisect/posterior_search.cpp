@@ -97,9 +97,12 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
   };
   log_.line(
       fmt::format("verifying the culprit {}: {} more runs on it and on its parent", culprit, runs));
-  count(culprit, v.culprit_runs, v.culprit_crashed);
   auto parents = history_.info(culprit).parents;
-  if (!parents.empty()) count(parents[0], v.parent_runs, v.parent_crashed);
+  // The commit the work tree holds first: one rebuild fewer.
+  bool parent_first = !parents.empty() && parents[0] == last_;
+  if (parent_first) count(parents[0], v.parent_runs, v.parent_crashed);
+  count(culprit, v.culprit_runs, v.culprit_crashed);
+  if (!parents.empty() && !parent_first) count(parents[0], v.parent_runs, v.parent_crashed);
   v.passed = v.culprit_crashed > 0 && v.parent_crashed == 0;
   // The two checks are independent: with slots to spare they run side by side.
   double sum = 0, slowest = 0;
