@@ -140,6 +140,7 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
   std::size_t range_size() const { return range_size_; }
   double build_seconds = 0, run_seconds = 0;
   int build_calls = 0;  // rebuilds of a commit built before included
+  std::size_t slots = 1;  // work trees: each keeps its last build
 
   static std::string h(std::uint32_t i) { return std::to_string(i); }
   static std::uint32_t idx(const std::string& s) { return static_cast<std::uint32_t>(std::stoul(s)); }
@@ -193,16 +194,26 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
   std::string cache_key() const override { return "sim"; }
   build::BuildResult build(const build::BuildRequest& req) override {
     auto c = idx(req.commit);
-    // Files changed since the previous build: the commits between them in
-    // index order stand in for the diff.
-    double changed = 0;
-    if (last_built_ == kNone) {
-      changed = 1e9;
-    } else {
-      auto lo = std::min(c, last_built_), hi = std::max(c, last_built_);
-      for (auto i = lo + 1; i <= hi; ++i) changed += dag_.files[i];
+    // Files changed since the previous build in the slot that builds it:
+    // the commits between them in index order stand in for the diff. With
+    // K slots (work trees), the slot whose last build is nearest.
+    double changed = 1e9;
+    std::size_t slot = last_built_.size();
+    for (std::size_t k = 0; k < last_built_.size(); ++k) {
+      auto lo = std::min(c, last_built_[k]), hi = std::max(c, last_built_[k]);
+      double files = 0;
+      for (auto i = lo + 1; i <= hi; ++i) files += dag_.files[i];
+      if (files < changed) {
+        changed = files;
+        slot = k;
+      }
     }
-    last_built_ = c;
+    if (slot == last_built_.size()) {
+      if (last_built_.size() < slots) last_built_.push_back(c);
+      else last_built_[next_slot_++ % slots] = c;
+    } else {
+      last_built_[slot] = c;
+    }
     double secs = std::min(kBuildMax, kBuildBase + kBuildPerFile * changed);
     build_seconds += secs;
     ++build_calls;
@@ -240,7 +251,8 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
   std::vector<std::uint32_t> sig_;
   std::set<std::uint32_t> unbuildable_;
   std::size_t range_size_ = 0;
-  std::uint32_t last_built_ = kNone;
+  std::vector<std::uint32_t> last_built_;  // per slot
+  std::size_t next_slot_ = 0;
 };
 
 struct Cell {
@@ -294,6 +306,7 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s, const
               int slots, Cell& cell) {
   for (const auto& t : trials) {
     World world(dag, t.good, t.bad, t.culprit, s, t.seed);
+    world.slots = static_cast<std::size_t>(slots);
     store::MemoryJournal journal;
     bisect::BisectLog log;
     auto strategy = bisect::make_strategy(strategy_name, 10);

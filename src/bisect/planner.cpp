@@ -18,6 +18,43 @@ constexpr double kMinBits = 0.002;
 // bad mass needs one pass over the range per commit.
 constexpr int kQuantiles = 31;
 
+// Along a first-parent chain (newest first) the bad mass only falls: each
+// commit's ancestors include the next one's. Binary search finds where it
+// crosses `target`; both neighbours become candidates. A merge just above
+// the crossing may hide the mass in its side branch: that branch's chain is
+// searched too, a few levels deep.
+void chain_candidates(Posterior& post, vcs::CommitIndex top, double target, int depth,
+                      std::set<vcs::CommitIndex>& out) {
+  std::vector<vcs::CommitIndex> chain;
+  for (auto c = top;;) {
+    chain.push_back(c);
+    auto ps = post.graph().parents(c);
+    if (ps.empty()) break;
+    c = ps[0];
+  }
+  std::size_t lo = 0, hi = chain.size();  // first index with mass < target
+  while (lo < hi) {
+    std::size_t mid = (lo + hi) / 2;
+    if (post.bad_mass(chain[mid]) >= target)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < chain.size()) out.insert(chain[lo]);
+  if (lo == 0) return;
+  auto above = chain[lo - 1];
+  out.insert(above);
+  auto ps = post.graph().parents(above);
+  if (depth > 0)
+    for (std::size_t i = 1; i < ps.size(); ++i) {
+      // The side branch holds the mass the first parent does not.
+      double below = lo < chain.size() ? post.bad_mass(chain[lo]) : 0;
+      double side = post.bad_mass(ps[i]);
+      if (side > 0.02)
+        chain_candidates(post, ps[i], std::max(target - below, side / 2), depth - 1, out);
+    }
+}
+
 }  // namespace
 
 double expected_bits(double m, double p, double eps, int n) {
@@ -47,6 +84,11 @@ std::vector<PlanStep> plan(Posterior& posterior, const PlanInput& in) {
       ++next_q;
     }
   }
+  // The bad end is the one commit whose reach is the whole range.
+  vcs::CommitIndex tip = graph.topo_order().empty() ? vcs::kNoCommit : graph.topo_order().front();
+  if (tip != vcs::kNoCommit)
+    for (int i = 1; i <= in.slots; ++i)
+      chain_candidates(posterior, tip, double(i) / (in.slots + 1), 4, cand);
   struct Scored {
     PlanStep step;
     double rate;  // bits per second
