@@ -178,6 +178,9 @@ void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
                                const std::vector<std::string>& old_ends) {
   double before = 0;  // the start commit and releases: one at a time
   for (const auto& h : tester_.order()) before += tester_.find(h)->build_seconds + tester_.find(h)->test_seconds;
+  std::string start_line = "# git bisect start " + new_end;
+  for (const auto& o : old_ends) start_line += " " + o;
+  log_.line(start_line);
   PosteriorSearch search(history_, tester_, log_, options_.search);
   auto out = search.run(new_end, old_ends);
   result.wall_seconds = before + out.wall_seconds;

@@ -9,7 +9,8 @@
 namespace culprit::bisect {
 namespace {
 
-// Binary-identical commits share evidence: one group per build signature.
+// Binary-identical commits share evidence: a commit whose result was reused
+// from an identical binary is tested by that binary's runs.
 void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& tester,
           std::set<vcs::CommitIndex>& built, std::set<vcs::CommitIndex>& unusable) {
   struct Acc {
@@ -26,7 +27,10 @@ void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& te
       continue;
     }
     built.insert(i);
-    auto& g = groups[r->signature.empty() ? h : r->signature];
+    // A commit with its own runs is its own evidence (a test need not follow
+    // the binary: noop changes); one whose result was reused joins the
+    // commit it was reused from.
+    auto& g = groups[r->reused_from.empty() ? h : r->reused_from];
     g.members.push_back(i);
     if (r->reused_from.empty()) {
       g.crashed += r->evidence.matching;

@@ -108,8 +108,8 @@ std::unique_ptr<Strategy> make_posterior_strategy(int runs) {
 
 std::unique_ptr<Strategy> make_strategy(const std::string& name, int runs) {
   if (name == "syzbot") return make_syzbot_strategy(runs);
-  if (name == "adaptive" || name.empty()) return make_adaptive_strategy(runs, 0.02);
-  if (name == "posterior") return make_posterior_strategy(runs);
+  if (name == "adaptive") return make_adaptive_strategy(runs, 0.02);
+  if (name == "posterior" || name.empty()) return make_posterior_strategy(runs);
   throw UserError("unknown strategy '" + name + "' (known: posterior, adaptive, syzbot)");
 }
 

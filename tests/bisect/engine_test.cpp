@@ -24,8 +24,8 @@ struct SimCommit {
 class SimRepo : public History, public Workspace, public build::Builder, public run::TestRunner {
  public:
   std::vector<SimCommit> commits;
-  int bug = -1;         // commit that introduces the crash
-  int fix = -1;         // commit that removes it
+  int bug = -1;  // commit that introduces the crash
+  int fix = -1;  // commit that removes it
   std::set<std::string> untestable;
   int builds = 0, runs = 0;
   double rate = 1.0;  // a bad commit crashes in this share of its runs (seeded: repeatable)
@@ -65,7 +65,9 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     i.tree = "tree-" + hash;
     return i;
   }
-  bool is_ancestor(const std::string& a, const std::string& d) override { return reaches(idx(d), idx(a)); }
+  bool is_ancestor(const std::string& a, const std::string& d) override {
+    return reaches(idx(d), idx(a));
+  }
   std::optional<std::string> merge_base(const std::string& a, const std::string& b) override {
     for (int i = static_cast<int>(commits.size()) - 1; i >= 0; --i)
       if (reaches(idx(a), i) && reaches(idx(b), i)) return h(i);
@@ -76,14 +78,16 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     for (int i = 0; i < static_cast<int>(commits.size()); ++i)
       if (!commits[i].tag.empty() && i != idx(commit) && reaches(idx(commit), i))
         out.push_back({commits[i].tag, h(i), *vcs::ReleaseVersion::parse(commits[i].tag)});
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.version > b.version; });
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.version > b.version; });
     return out;
   }
   std::vector<std::string> release_tags_at(const std::string& commit) override {
     const auto& t = commits[idx(commit)].tag;
     return t.empty() ? std::vector<std::string>{} : std::vector<std::string>{t};
   }
-  vcs::CommitGraph load_range(const std::string& bad, const std::vector<std::string>& goods) override {
+  vcs::CommitGraph load_range(const std::string& bad,
+                              const std::vector<std::string>& goods) override {
     vcs::CommitGraph g;
     std::set<int> in;
     for (int i = 0; i < static_cast<int>(commits.size()); ++i) {
@@ -99,7 +103,8 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     return g;
   }
   std::string show(const std::string& hash) override { return "commit " + hash; }
-  std::pair<std::vector<std::string>, std::vector<std::string>> recipients(const std::string&) override {
+  std::pair<std::vector<std::string>, std::vector<std::string>> recipients(
+      const std::string&) override {
     return {{"Sim Author <sim@example.com>"}, {}};
   }
   // Workspace
@@ -122,7 +127,8 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     if (untestable.count(req.commit)) return {run::RunStatus::untestable, "", "", "", 1};
     if (stray.count({req.commit, req.run_index}))
       return {run::RunStatus::crashed, "lost connection to test machine", "LOST_CONNECTION", "", 1};
-    if (crashes(c) && (rate >= 1 || std::uniform_real_distribution<double>(0, 1)(rng) < rate)) return {run::RunStatus::crashed, "KASAN: use-after-free Read in foo", "KASAN", "report", 1};
+    if (crashes(c) && (rate >= 1 || std::uniform_real_distribution<double>(0, 1)(rng) < rate))
+      return {run::RunStatus::crashed, "KASAN: use-after-free Read in foo", "KASAN", "report", 1};
     return {run::RunStatus::ok, "", "", "", 1};
   }
 };
@@ -142,7 +148,8 @@ struct Engine {
     cfg.state_dir = std::filesystem::temp_directory_path() / "culprit-engine-test";
     tester = std::make_unique<CommitTester>(repo, repo, repo, repo, *strategy, journal, log, cfg);
   }
-  BisectResult cause(int commit, std::optional<int> good = std::nullopt, SearchOptions search = {}) {
+  BisectResult cause(int commit, std::optional<int> good = std::nullopt,
+                     SearchOptions search = {}) {
     BisectOptions o;
     o.search = search;
     o.commit = SimRepo::h(commit);
@@ -157,7 +164,8 @@ struct Engine {
     return Bisector(repo, *tester, *strategy, log, o).run();
   }
   bool logged(const std::string& part) const {
-    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(part) != std::string::npos; });
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const auto& l) { return l.find(part) != std::string::npos; });
   }
 };
 
@@ -196,7 +204,8 @@ TEST(Engine, EachCommitIsBuiltAtMostOnceAndDocsOnlyCommitsReuseResults) {
   EXPECT_EQ(res.commits.at(0).hash, "c30");
   EXPECT_TRUE(e.logged("reusing its result"));
   std::set<std::string> tested;
-  for (const auto& s : res.steps) EXPECT_TRUE(tested.insert(s.hash).second) << s.hash << " tested twice";
+  for (const auto& s : res.steps)
+    EXPECT_TRUE(tested.insert(s.hash).second) << s.hash << " tested twice";
   EXPECT_LE(r.builds, res.revisions_tested + 1);
 }
 
