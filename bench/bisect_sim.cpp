@@ -2,7 +2,12 @@
 // strategies, DagBisection) on real history shapes, with simulated builds
 // and test runs plugged in through the engine's interfaces.
 //
-//   bisect_sim [--dag FILE] [--trials N] [--seed S] [--quick]
+//   bisect_sim [--dag FILE] [--trials N] [--seed S] [--only real|kernel] [--quick]
+//
+// Strategies side by side on the same trials: syzbot, adaptive, posterior
+// with K = 1 and K = 4 slots (--parallel). --quick: few trials, p = 0.3
+// only, and exit status 1 unless the posterior strategy finds the culprit
+// more often than syzbot's rule on the same trials (the CI check).
 //
 // Each trial picks a release tag, a later commit that descends from it, and
 // a culprit in between, then bisects with --good = the release. Settings:
@@ -134,6 +139,8 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
   }
   std::size_t range_size() const { return range_size_; }
   double build_seconds = 0, run_seconds = 0;
+  int build_calls = 0;  // rebuilds of a commit built before included
+  std::size_t slots = 1;  // work trees: each keeps its last build
 
   static std::string h(std::uint32_t i) { return std::to_string(i); }
   static std::uint32_t idx(const std::string& s) { return static_cast<std::uint32_t>(std::stoul(s)); }
@@ -187,18 +194,29 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
   std::string cache_key() const override { return "sim"; }
   build::BuildResult build(const build::BuildRequest& req) override {
     auto c = idx(req.commit);
-    // Files changed since the previous build: the commits between them in
-    // index order stand in for the diff.
-    double changed = 0;
-    if (last_built_ == kNone) {
-      changed = 1e9;
-    } else {
-      auto lo = std::min(c, last_built_), hi = std::max(c, last_built_);
-      for (auto i = lo + 1; i <= hi; ++i) changed += dag_.files[i];
+    // Files changed since the previous build in the slot that builds it:
+    // the commits between them in index order stand in for the diff. With
+    // K slots (work trees), the slot whose last build is nearest.
+    double changed = 1e9;
+    std::size_t slot = last_built_.size();
+    for (std::size_t k = 0; k < last_built_.size(); ++k) {
+      auto lo = std::min(c, last_built_[k]), hi = std::max(c, last_built_[k]);
+      double files = 0;
+      for (auto i = lo + 1; i <= hi; ++i) files += dag_.files[i];
+      if (files < changed) {
+        changed = files;
+        slot = k;
+      }
     }
-    last_built_ = c;
+    if (slot == last_built_.size()) {
+      if (last_built_.size() < slots) last_built_.push_back(c);
+      else last_built_[next_slot_++ % slots] = c;
+    } else {
+      last_built_[slot] = c;
+    }
     double secs = std::min(kBuildMax, kBuildBase + kBuildPerFile * changed);
     build_seconds += secs;
+    ++build_calls;
     if (unbuildable_.count(c)) return {false, "", "sim.c:1:1: error: simulated build failure", secs};
     return {true, fmt::format("sig{}", sig_[c]), "", secs};
   }
@@ -233,12 +251,13 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
   std::vector<std::uint32_t> sig_;
   std::set<std::uint32_t> unbuildable_;
   std::size_t range_size_ = 0;
-  std::uint32_t last_built_ = kNone;
+  std::vector<std::uint32_t> last_built_;  // per slot
+  std::size_t next_slot_ = 0;
 };
 
 struct Cell {
   int trials = 0, exact = 0, wrong = 0, none = 0, not_reproduced = 0;
-  double builds = 0, runs = 0, hours = 0, optimal_builds = 0;
+  double builds = 0, build_calls = 0, runs = 0, hours = 0, wall_hours = 0, optimal_builds = 0;
   int within_log2_plus_1 = 0;
 };
 
@@ -284,9 +303,10 @@ std::vector<Trial> make_trials(const Dag& dag, int n, std::uint32_t seed, std::s
 }
 
 void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s, const std::string& strategy_name,
-              Cell& cell) {
+              int slots, Cell& cell) {
   for (const auto& t : trials) {
     World world(dag, t.good, t.bad, t.culprit, s, t.seed);
+    world.slots = static_cast<std::size_t>(slots);
     store::MemoryJournal journal;
     bisect::BisectLog log;
     auto strategy = bisect::make_strategy(strategy_name, 10);
@@ -296,6 +316,8 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s, const
     bisect::BisectOptions o;
     o.commit = World::h(t.bad);
     o.good = World::h(t.good);
+    o.search.parallel = slots;
+    o.search.costs = bisect::PlanCosts{kBuildBase + kBuildPerFile * 50, kRunSeconds};
     bisect::Bisector b(world, tester, *strategy, log, o);
     auto r = b.run();
     ++cell.trials;
@@ -311,8 +333,11 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s, const
     cell.optimal_builds += optimal;
     if (r.builds <= optimal + 1) ++cell.within_log2_plus_1;
     cell.builds += r.builds;
+    cell.build_calls += world.build_calls;
     cell.runs += r.test_runs;
-    cell.hours += (world.build_seconds + world.run_seconds) / 3600.0;
+    double hours = (world.build_seconds + world.run_seconds) / 3600.0;
+    cell.hours += hours;
+    cell.wall_hours += r.wall_seconds > 0 ? r.wall_seconds / 3600.0 : hours;
   }
 }
 
@@ -323,50 +348,68 @@ int main(int argc, char** argv) {
   int trials = 300;
   std::uint32_t seed = 1;
   bool quick = false;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--dag" && i + 1 < argc) dag_path = argv[++i];
     else if (a == "--trials" && i + 1 < argc) trials = std::atoi(argv[++i]);
     else if (a == "--seed" && i + 1 < argc) seed = static_cast<std::uint32_t>(std::atoi(argv[++i]));
     else if (a == "--quick") quick = true;
+    else if (a == "--only" && i + 1 < argc) only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: bisect_sim [--dag FILE] [--trials N] [--seed S] [--quick]\n");
+      std::fprintf(stderr, "usage: bisect_sim [--dag FILE] [--trials N] [--seed S] [--only real|kernel] [--quick]\n");
       return 2;
     }
   }
+  if (quick && trials == 300) trials = 40;
   std::vector<Dag> dags;
-  try {
-    dags.push_back(load_dag(dag_path));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bisect_sim: %s (skipping the real DAG)\n", e.what());
+  if (only != "kernel") {
+    try {
+      dags.push_back(load_dag(dag_path));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bisect_sim: %s (skipping the real DAG)\n", e.what());
+    }
   }
-  dags.push_back(kernel_like(12, seed));
+  if (only != "real") dags.push_back(kernel_like(12, seed));
   std::vector<Setting> settings;
-  for (double p : {1.0, 0.5, 0.3, 0.1})
-    for (double q : {0.0, 0.05}) settings.push_back({p, q, 0.0});
-  if (!quick) {
-    settings.push_back({1.0, 0.0, 0.05});
-    settings.push_back({0.3, 0.0, 0.05});
-  }
+  for (double p : quick ? std::vector<double>{0.3} : std::vector<double>{1.0, 0.5, 0.3, 0.1})
+    for (double q : {0.0, 0.05})
+      for (double f : {0.0, 0.05}) settings.push_back({p, q, f});
+  struct Column {
+    const char* name;
+    const char* strategy;
+    int slots;
+  };
+  const std::vector<Column> columns{
+      {"syzbot", "syzbot", 1}, {"adaptive", "adaptive", 1}, {"post K=1", "posterior", 1}, {"post K=4", "posterior", 4}};
   std::printf("# bisect_sim: %d trials per cell, seed %u; build = %.0fs + %.0fs/changed file (max %.0fs), run = %.0fs\n",
               trials, seed, kBuildBase, kBuildPerFile, kBuildMax, kRunSeconds);
-  std::printf("%-12s %4s %4s %4s  %-9s %6s %6s %6s %7s %7s %8s %9s\n", "dag", "p", "q", "f", "strategy", "exact",
-              "wrong", "none", "builds", "runs", "hours", "<=log2+1");
+  std::printf("%-12s %4s %4s %4s  %-9s %6s %6s %6s %7s %7s %7s %8s %8s %9s\n", "dag", "p", "q", "f", "strategy", "exact",
+              "wrong", "none", "builds", "+rebld", "runs", "hours", "wall h", "<=log2+1");
+  bool check_failed = false;
   for (const auto& dag : dags) {
     auto ts = make_trials(dag, trials, seed, dag.name == "kernel-like" ? 4000 : 2000);
     for (auto s : settings) {
-      for (const char* strategy : {"syzbot", "adaptive"}) {
-        Cell c;
+      std::map<std::string, Cell> cells;
+      for (const auto& col : columns) {
+        if (quick && col.slots > 1) continue;
+        Cell& c = cells[col.name];
         auto t0 = std::chrono::steady_clock::now();
-        run_cell(dag, ts, s, strategy, c);
+        run_cell(dag, ts, s, col.strategy, col.slots, c);
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         double n = c.trials;
-        std::printf("%-12s %4.2f %4.2f %4.2f  %-9s %5.1f%% %5.1f%% %5.1f%% %7.1f %7.1f %8.1f %8.1f%%  (%.1fs)\n",
-                    dag.name.c_str(), s.p, s.q, s.f, strategy, 100 * c.exact / n, 100 * c.wrong / n,
-                    100 * c.none / n, c.builds / n, c.runs / n, c.hours / n, 100 * c.within_log2_plus_1 / n, secs);
+        std::printf("%-12s %4.2f %4.2f %4.2f  %-9s %5.1f%% %5.1f%% %5.1f%% %7.1f %7.1f %7.1f %8.1f %8.1f %8.1f%%  (%.1fs)\n",
+                    dag.name.c_str(), s.p, s.q, s.f, col.name, 100 * c.exact / n, 100 * c.wrong / n,
+                    100 * c.none / n, c.builds / n, (c.build_calls - c.builds) / n, c.runs / n, c.hours / n, c.wall_hours / n,
+                    100 * c.within_log2_plus_1 / n, secs);
         std::fflush(stdout);
+      }
+      if (quick && cells["post K=1"].exact <= cells["syzbot"].exact) {
+        std::printf("CHECK FAILED: posterior (%d exact) does not beat syzbot (%d exact) at p=%.2f q=%.2f f=%.2f on %s\n",
+                    cells["post K=1"].exact, cells["syzbot"].exact, s.p, s.q, s.f, dag.name.c_str());
+        check_failed = true;
       }
     }
   }
-  return 0;
+  return check_failed ? 1 : 0;
 }

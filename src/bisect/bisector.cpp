@@ -174,8 +174,39 @@ void Bisector::bisect_fix(BisectResult& result) {
   bisect_range(result, head, {old_end});
 }
 
+void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
+                               const std::vector<std::string>& old_ends) {
+  double before = 0;  // the start commit and releases: one at a time
+  for (const auto& h : tester_.order()) before += tester_.find(h)->build_seconds + tester_.find(h)->test_seconds;
+  std::string start_line = "# git bisect start " + new_end;
+  for (const auto& o : old_ends) start_line += " " + o;
+  log_.line(start_line);
+  PosteriorSearch search(history_, tester_, log_, options_.search);
+  auto out = search.run(new_end, old_ends);
+  result.wall_seconds = before + out.wall_seconds;
+  result.verification = out.verification;
+  for (const auto& [h, p] : out.candidates) result.candidates.push_back({ref(h), p});
+  if (out.culprit) {
+    finish_found(result, *out.culprit);
+    result.posterior_confidence = out.confidence;
+    return;
+  }
+  result.verdict = "inconclusive";
+  result.posterior_confidence = out.confidence;
+  log_.line(fmt::format("bisection is inconclusive, the first bad commit is one of (with {:.2f} together):",
+                        options_.search.confidence));
+  for (const auto& c : result.candidates) {
+    result.commits.push_back(c.commit);
+    log_.line(fmt::format("{} {} ({:.3f})", c.commit.hash, c.commit.title, c.probability));
+  }
+}
+
 void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
                             const std::vector<std::string>& old_ends) {
+  if (strategy_.posterior() && !options_.fix) {
+    posterior_range(result, new_end, old_ends);
+    return;
+  }
   auto graph = history_.load_range(new_end, old_ends);
   std::string start_line = "# git bisect start " + new_end;
   for (const auto& o : old_ends) start_line += " " + o;
@@ -306,7 +337,7 @@ void Bisector::log_crash(const CommitResult& r, BisectResult& result) {
 }
 
 void Bisector::finish_common(BisectResult& result) {
-  result.confidence = tester_.confidence();
+  result.confidence = result.posterior_confidence ? *result.posterior_confidence : tester_.confidence();
   std::set<std::string> built;
   for (const auto& h : tester_.order()) {
     const auto* r = tester_.find(h);

@@ -10,6 +10,7 @@
 #include "bisect/bisect_log.h"
 #include "bisect/commit_tester.h"
 #include "bisect/history.h"
+#include "bisect/posterior_search.h"
 #include "bisect/result.h"
 #include "bisect/strategy.h"
 
@@ -20,6 +21,8 @@ struct BisectOptions {
   std::string commit;               // full hash: where the crash was seen
   std::optional<std::string> good;  // cause: known good commit (full hash)
   std::string head;                 // fix: newest commit to test (full hash)
+  // The posterior strategy's settings (cause bisection).
+  SearchOptions search;
 };
 
 class Bisector {
@@ -33,6 +36,7 @@ class Bisector {
   // Bisects between `new_end` (the state being looked for: crashing for
   // cause, fixed for fix) and `old_ends`.
   void bisect_range(BisectResult& result, const std::string& new_end, const std::vector<std::string>& old_ends);
+  void posterior_range(BisectResult& result, const std::string& new_end, const std::vector<std::string>& old_ends);
   // Maps a verdict onto the DAG's terms; returns the word for the log.
   bool is_new_state(const CommitResult& r);
   bool history_had_bug(const std::string& hash);

@@ -234,11 +234,17 @@ Evidence CommitTester::tally(const std::vector<RunSummary>& runs) const {
 
 void CommitTester::run_tests(CommitResult& r, Role role) {
   const std::string key = runner_.cache_key();
-  for (const auto& rec : journal_.runs(r.hash, key)) r.runs.push_back(from_record(rec));
+  // With a run target (the posterior's steps), only as many recorded runs as
+  // the step wants: a resumed search then sees each step exactly as the
+  // first process did, and takes the same next steps.
+  for (const auto& rec : journal_.runs(r.hash, key)) {
+    if (run_target_ && static_cast<int>(r.runs.size()) >= *run_target_) break;
+    r.runs.push_back(from_record(rec));
+  }
   std::mutex mu;
   for (;;) {
     r.evidence = tally(r.runs);
-    int want = strategy_.more_runs(r.evidence, role);
+    int want = run_target_ ? *run_target_ - r.evidence.total() : strategy_.more_runs(r.evidence, role);
     if (want <= 0) break;
     if (built_in_workspace_ != r.hash) {
       // Resumed after the build was recorded: the work tree may hold another
@@ -260,7 +266,7 @@ void CommitTester::run_tests(CommitResult& r, Role role) {
     std::vector<std::thread> threads;
     journal_.set_status(fmt::format("testing {} (runs {}-{})", r.hash, first, first + batch - 1));
     for (int i = 0; i < batch; ++i) {
-      threads.emplace_back([&, i] {
+      auto one = [&, i] {
         run::RunRequest req;
         req.commit = r.hash;
         req.source_dir = workspace_.path();
@@ -283,7 +289,12 @@ void CommitTester::run_tests(CommitResult& r, Role role) {
         std::lock_guard lock(mu);
         journal_.save_run(rec);
         results[i] = from_record(rec);
-      });
+      };
+      // One run at a time needs no thread (the simulator runs millions).
+      if (batch == 1)
+        one();
+      else
+        threads.emplace_back(one);
     }
     for (auto& t : threads) t.join();
     check_interrupt();
@@ -326,6 +337,53 @@ const CommitResult& CommitTester::retest_reused(const std::string& hash) {
   results_.erase(it);
   order_.erase(std::find(order_.begin(), order_.end(), hash));
   return test_impl(hash, Role::bisect, false);
+}
+
+const CommitResult& CommitTester::test_runs(const std::string& hash, int runs) {
+  if (results_.count(hash)) return run_more(hash, runs);
+  run_target_ = runs;
+  try {
+    const auto& r = test_impl(hash, Role::bisect, true);
+    run_target_.reset();
+    return r;
+  } catch (...) {
+    run_target_.reset();
+    throw;
+  }
+}
+
+const CommitResult& CommitTester::run_more(const std::string& hash, int runs) {
+  auto it = results_.find(hash);
+  if (it == results_.end()) return test_runs(hash, runs);
+  CommitResult& r = it->second;
+  if (!r.built || runs <= 0) return r;
+  check_interrupt();
+  int own = static_cast<int>(r.runs.size());
+  if (!r.reused_from.empty()) {
+    log_.line(fmt::format("testing {} itself: its result was reused from {}", hash, r.reused_from));
+    r.reused_from.clear();
+    own = 0;
+  }
+  // Recorded runs beyond `own` (a resumed bisection) are taken first, so
+  // nothing recorded is run again.
+  log_.line(fmt::format("{} more run{} on commit {}", runs, runs == 1 ? "" : "s", hash));
+  r.runs.clear();
+  run_target_ = own + runs;
+  try {
+    run_tests(r, Role::bisect);
+  } catch (...) {
+    run_target_.reset();
+    throw;
+  }
+  run_target_.reset();
+  log_runs(r);
+  r.evidence = tally(r.runs);
+  r.verdict = strategy_.decide(r.evidence, Role::bisect);
+  return r;
+}
+
+void CommitTester::set_verdict(const std::string& hash, Verdict v) {
+  if (auto it = results_.find(hash); it != results_.end()) it->second.verdict = v;
 }
 
 const CommitResult& CommitTester::test_impl(const std::string& hash, Role role, bool allow_reuse) {

@@ -1,7 +1,9 @@
 // Tests one commit: check out, build (or reuse a recorded build), derive the
 // signature, reuse the verdict of an identical binary, otherwise run the test
-// as many times as the strategy asks. Every commit is built and tested at
-// most once per bisection; results go to the journal as they finish.
+// as many times as the strategy asks. Every commit is built at most once per
+// bisection (a later rebuild of the work tree is not a new build); a commit
+// may get more runs later (run_more); results go to the journal as they
+// finish.
 #pragma once
 
 #include <filesystem>
@@ -52,6 +54,16 @@ class CommitTester {
   // Runs the test on a commit whose result was reused from an identical
   // binary, so that the answer never rests on a reused result.
   const CommitResult& retest_reused(const std::string& hash);
+  // Builds and tests `hash` with exactly `runs` runs (an untested commit), or
+  // runs it `runs` more times (a tested one): the posterior strategy's step.
+  const CommitResult& test_runs(const std::string& hash, int runs);
+  // `runs` more runs on a commit tested and built before; never a new build
+  // in the count (the work tree is rebuilt if it holds another commit). A
+  // result reused from an identical binary becomes this commit's own runs.
+  const CommitResult& run_more(const std::string& hash, int runs);
+  // The posterior strategy judges commits itself: its verdicts go here, for
+  // the steps of the result.
+  void set_verdict(const std::string& hash, Verdict v);
   // Only the build's signature (for noop-change checks); builds if needed.
   std::string signature_of(const std::string& hash);
   const CommitResult* find(const std::string& hash) const;
@@ -105,6 +117,7 @@ class CommitTester {
   std::set<std::string> built_commits_;
   int runs_ = 0;
   int infra_errors_ = 0;
+  std::optional<int> run_target_;  // total runs wanted on the commit being tested, instead of the strategy's
 };
 
 }  // namespace culprit::bisect

@@ -36,6 +36,19 @@ nlohmann::json BisectResult::to_json() const {
   j["builds"] = builds;
   j["test_runs"] = test_runs;
   j["strategy"] = strategy;
+  if (!candidates.empty()) {
+    j["candidates"] = json::array();
+    for (const auto& c : candidates)
+      j["candidates"].push_back(
+          {{"hash", c.commit.hash}, {"title", c.commit.title}, {"probability", c.probability}});
+  }
+  if (verification)
+    j["verification"] = {{"culprit_runs", verification->culprit_runs},
+                         {"culprit_crashed", verification->culprit_crashed},
+                         {"parent_runs", verification->parent_runs},
+                         {"parent_crashed", verification->parent_crashed},
+                         {"passed", verification->passed}};
+  if (wall_seconds > 0) j["wall_seconds"] = wall_seconds;
   if (aborted) {
     j["aborted"] = true;
     j["abort_reason"] = abort_reason;

@@ -27,6 +27,18 @@ struct StepRecord {
   std::string build_error;
 };
 
+// Extra runs on the culprit and its parent before reporting (--verify).
+struct Verification {
+  int culprit_runs = 0, culprit_crashed = 0;
+  int parent_runs = 0, parent_crashed = 0;
+  bool passed = false;
+};
+
+struct Candidate {
+  CommitRef commit;
+  double probability = 0;
+};
+
 struct BisectResult {
   std::string mode;     // cause / fix
   std::string verdict;  // found / inconclusive / crash-on-oldest / not-fixed
@@ -46,6 +58,12 @@ struct BisectResult {
   std::vector<StepRecord> steps;
   std::vector<std::string> to, cc;
   std::string strategy;
+  // The posterior strategy's: its answer's probability (instead of the
+  // verdict-based confidence), the most probable commits, the checks.
+  std::optional<double> posterior_confidence;
+  std::vector<Candidate> candidates;
+  std::optional<Verification> verification;
+  double wall_seconds = 0;  // with --parallel: the sum over rounds of the slowest slot
 
   nlohmann::json to_json() const;
 };

@@ -39,8 +39,10 @@ class SyzbotStrategy : public Strategy {
 
 class AdaptiveStrategy : public Strategy {
  public:
-  AdaptiveStrategy(int runs, double alpha) : runs_(runs), alpha_(alpha) {}
-  std::string name() const override { return "adaptive"; }
+  AdaptiveStrategy(int runs, double alpha, bool posterior = false)
+      : runs_(runs), alpha_(alpha), posterior_(posterior) {}
+  std::string name() const override { return posterior_ ? "posterior" : "adaptive"; }
+  bool posterior() const override { return posterior_; }
 
   int more_runs(const Evidence& e, Role role) const override {
     if (role == Role::start) {
@@ -90,6 +92,7 @@ class AdaptiveStrategy : public Strategy {
 
   int runs_;
   double alpha_;
+  bool posterior_;
 };
 
 }  // namespace
@@ -99,10 +102,15 @@ std::unique_ptr<Strategy> make_adaptive_strategy(int runs, double alpha) {
   return std::make_unique<AdaptiveStrategy>(runs, alpha);
 }
 
+std::unique_ptr<Strategy> make_posterior_strategy(int runs) {
+  return std::make_unique<AdaptiveStrategy>(runs, 0.02, true);
+}
+
 std::unique_ptr<Strategy> make_strategy(const std::string& name, int runs) {
   if (name == "syzbot") return make_syzbot_strategy(runs);
-  if (name == "adaptive" || name.empty()) return make_adaptive_strategy(runs, 0.02);
-  throw UserError("unknown strategy '" + name + "' (known: adaptive, syzbot)");
+  if (name == "adaptive") return make_adaptive_strategy(runs, 0.02);
+  if (name == "posterior" || name.empty()) return make_posterior_strategy(runs);
+  throw UserError("unknown strategy '" + name + "' (known: posterior, adaptive, syzbot)");
 }
 
 }  // namespace culprit::bisect

@@ -28,6 +28,9 @@ class Strategy {
   }
   // Which commit to test next; git's halving by default.
   virtual std::optional<CommitIndex> pick(const DagBisection& dag) const { return dag.next(); }
+  // True: the range is searched with the posterior and planner
+  // (posterior_search.h) rather than verdict by verdict on the DAG.
+  virtual bool posterior() const { return false; }
 
  protected:
   // A rate the true one is above with ~90% confidence: deciding "good" on
@@ -52,7 +55,11 @@ std::unique_ptr<Strategy> make_syzbot_strategy(int runs);
 // cost runs.
 std::unique_ptr<Strategy> make_adaptive_strategy(int runs, double alpha);
 
-// By name ("syzbot", "adaptive"); throws UserError for an unknown name.
+// The posterior search over the range (posterior.h, planner.h); the start
+// commit and the releases are judged as by the adaptive strategy.
+std::unique_ptr<Strategy> make_posterior_strategy(int runs);
+
+// By name ("posterior", "syzbot", "adaptive"; empty: posterior, the default); throws UserError for an unknown name.
 std::unique_ptr<Strategy> make_strategy(const std::string& name, int runs);
 
 }  // namespace culprit::bisect

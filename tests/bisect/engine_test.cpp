@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 
 #include "bisect/bisector.h"
@@ -23,10 +24,13 @@ struct SimCommit {
 class SimRepo : public History, public Workspace, public build::Builder, public run::TestRunner {
  public:
   std::vector<SimCommit> commits;
-  int bug = -1;         // commit that introduces the crash
-  int fix = -1;         // commit that removes it
+  int bug = -1;  // commit that introduces the crash
+  int fix = -1;  // commit that removes it
   std::set<std::string> untestable;
   int builds = 0, runs = 0;
+  double rate = 1.0;  // a bad commit crashes in this share of its runs (seeded: repeatable)
+  std::mt19937 rng{7};
+  std::set<std::pair<std::string, int>> stray;  // (commit, run index): an unrelated crash
 
   int add(std::vector<int> parents, std::string tag = "") {
     commits.push_back({std::move(parents), std::move(tag)});
@@ -61,7 +65,9 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     i.tree = "tree-" + hash;
     return i;
   }
-  bool is_ancestor(const std::string& a, const std::string& d) override { return reaches(idx(d), idx(a)); }
+  bool is_ancestor(const std::string& a, const std::string& d) override {
+    return reaches(idx(d), idx(a));
+  }
   std::optional<std::string> merge_base(const std::string& a, const std::string& b) override {
     for (int i = static_cast<int>(commits.size()) - 1; i >= 0; --i)
       if (reaches(idx(a), i) && reaches(idx(b), i)) return h(i);
@@ -72,14 +78,16 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     for (int i = 0; i < static_cast<int>(commits.size()); ++i)
       if (!commits[i].tag.empty() && i != idx(commit) && reaches(idx(commit), i))
         out.push_back({commits[i].tag, h(i), *vcs::ReleaseVersion::parse(commits[i].tag)});
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.version > b.version; });
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.version > b.version; });
     return out;
   }
   std::vector<std::string> release_tags_at(const std::string& commit) override {
     const auto& t = commits[idx(commit)].tag;
     return t.empty() ? std::vector<std::string>{} : std::vector<std::string>{t};
   }
-  vcs::CommitGraph load_range(const std::string& bad, const std::vector<std::string>& goods) override {
+  vcs::CommitGraph load_range(const std::string& bad,
+                              const std::vector<std::string>& goods) override {
     vcs::CommitGraph g;
     std::set<int> in;
     for (int i = 0; i < static_cast<int>(commits.size()); ++i) {
@@ -95,7 +103,8 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     return g;
   }
   std::string show(const std::string& hash) override { return "commit " + hash; }
-  std::pair<std::vector<std::string>, std::vector<std::string>> recipients(const std::string&) override {
+  std::pair<std::vector<std::string>, std::vector<std::string>> recipients(
+      const std::string&) override {
     return {{"Sim Author <sim@example.com>"}, {}};
   }
   // Workspace
@@ -116,7 +125,10 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     ++runs;
     int c = idx(req.commit);
     if (untestable.count(req.commit)) return {run::RunStatus::untestable, "", "", "", 1};
-    if (crashes(c)) return {run::RunStatus::crashed, "KASAN: use-after-free Read in foo", "KASAN", "report", 1};
+    if (stray.count({req.commit, req.run_index}))
+      return {run::RunStatus::crashed, "lost connection to test machine", "LOST_CONNECTION", "", 1};
+    if (crashes(c) && (rate >= 1 || std::uniform_real_distribution<double>(0, 1)(rng) < rate))
+      return {run::RunStatus::crashed, "KASAN: use-after-free Read in foo", "KASAN", "report", 1};
     return {run::RunStatus::ok, "", "", "", 1};
   }
 };
@@ -136,8 +148,10 @@ struct Engine {
     cfg.state_dir = std::filesystem::temp_directory_path() / "culprit-engine-test";
     tester = std::make_unique<CommitTester>(repo, repo, repo, repo, *strategy, journal, log, cfg);
   }
-  BisectResult cause(int commit, std::optional<int> good = std::nullopt) {
+  BisectResult cause(int commit, std::optional<int> good = std::nullopt,
+                     SearchOptions search = {}) {
     BisectOptions o;
+    o.search = search;
     o.commit = SimRepo::h(commit);
     if (good) o.good = SimRepo::h(*good);
     return Bisector(repo, *tester, *strategy, log, o).run();
@@ -150,7 +164,8 @@ struct Engine {
     return Bisector(repo, *tester, *strategy, log, o).run();
   }
   bool logged(const std::string& part) const {
-    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(part) != std::string::npos; });
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const auto& l) { return l.find(part) != std::string::npos; });
   }
 };
 
@@ -189,7 +204,8 @@ TEST(Engine, EachCommitIsBuiltAtMostOnceAndDocsOnlyCommitsReuseResults) {
   EXPECT_EQ(res.commits.at(0).hash, "c30");
   EXPECT_TRUE(e.logged("reusing its result"));
   std::set<std::string> tested;
-  for (const auto& s : res.steps) EXPECT_TRUE(tested.insert(s.hash).second) << s.hash << " tested twice";
+  for (const auto& s : res.steps)
+    EXPECT_TRUE(tested.insert(s.hash).second) << s.hash << " tested twice";
   EXPECT_LE(r.builds, res.revisions_tested + 1);
 }
 
@@ -255,6 +271,129 @@ TEST(Engine, ConfidenceIsHighForADeterministicCrash) {
   Engine e(r);
   auto res = e.cause(49, 0);
   EXPECT_GT(res.confidence, 0.99);
+}
+
+// The posterior strategy (posterior.h, planner.h, posterior_search.h).
+
+TEST(Engine, PosteriorFindsADeterministicCulpritInAboutLog2Builds) {
+  auto r = linear(50);
+  r.bug = 20;
+  Engine e(r, "posterior");
+  auto res = e.cause(49, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c20");
+  EXPECT_EQ(res.strategy, "posterior");
+  // 49 candidates: ceil(log2(50)) = 6 steps, plus the start commit and one spare.
+  EXPECT_LE(res.builds, 6 + 1 + 1);
+  EXPECT_GT(res.confidence, 0.95);
+  ASSERT_TRUE(res.verification.has_value());
+  EXPECT_TRUE(res.verification->passed);
+  EXPECT_GT(res.verification->culprit_crashed, 0);
+  EXPECT_EQ(res.verification->parent_crashed, 0);
+  EXPECT_GT(res.verification->parent_runs, 0);
+}
+
+TEST(Engine, PosteriorFindsAFlakyCulpritOnAMergeHistory) {
+  // Main line with side branches merged in; the bug is on a side branch.
+  SimRepo r;
+  int head = r.add({});
+  int bug = -1;
+  for (int m = 0; m < 6; ++m) {
+    int tip = head;
+    for (int i = 0; i < 5; ++i) {
+      tip = r.add({tip});
+      if (m == 3 && i == 2) bug = tip;
+    }
+    head = r.add({head, tip});
+    head = r.add({head});
+  }
+  r.bug = bug;
+  r.rate = 0.3;
+  Engine e(r, "posterior");
+  auto res = e.cause(head, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, SimRepo::h(bug));
+  EXPECT_GE(res.confidence, 0.95);
+  // Each commit is one build, however many times the search came back to it.
+  std::set<std::string> built;
+  for (const auto& s : res.steps)
+    if (s.reused_from.empty()) built.insert(s.hash);
+  EXPECT_EQ(res.builds, static_cast<int>(built.size()));
+  EXPECT_EQ(res.test_runs, r.runs);
+}
+
+TEST(Engine, PosteriorIsNotDerailedByAStrayUnrelatedCrash) {
+  auto r = linear(40);
+  r.bug = 30;
+  // Every run on the commits below the bug crashes once with "lost connection".
+  for (int i = 0; i < 30; ++i) r.stray.insert({SimRepo::h(i), 0});
+  Engine e(r, "posterior");
+  auto res = e.cause(39, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c30");
+}
+
+TEST(Engine, PosteriorWithoutVerification) {
+  auto r = linear(30);
+  r.bug = 12;
+  Engine e(r, "posterior");
+  SearchOptions s;
+  s.verify = false;
+  auto res = e.cause(29, 0, s);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c12");
+  EXPECT_FALSE(res.verification.has_value());
+}
+
+TEST(Engine, PosteriorInconclusiveInsideABuildFailureRangeListsCandidates) {
+  auto r = linear(40);
+  for (int i = 20; i < 30; ++i) r.commits[i].build_fails = true;
+  r.bug = 25;
+  Engine e(r, "posterior");
+  auto res = e.cause(39, 0);
+  ASSERT_EQ(res.verdict, "inconclusive");
+  ASSERT_FALSE(res.candidates.empty());
+  double sum = 0;
+  for (const auto& c : res.candidates) {
+    int i = SimRepo::idx(c.commit.hash);
+    EXPECT_GE(i, 20);
+    EXPECT_LE(i, 30);
+    sum += c.probability;
+  }
+  EXPECT_GE(sum, 0.95);
+  EXPECT_LT(res.confidence, 0.95);
+}
+
+TEST(Engine, PosteriorResumesWithoutRepeatingRuns) {
+  auto r = linear(40);
+  r.bug = 17;
+  r.rate = 0.5;
+  Engine first(r, "posterior");
+  auto a = first.cause(39, 0);
+  ASSERT_EQ(a.verdict, "found");
+  int runs = r.runs;
+  Engine again(r, "posterior");
+  again.journal = first.journal;  // the same state: every run recorded
+  auto b = again.cause(39, 0);
+  EXPECT_EQ(b.commits.at(0).hash, a.commits.at(0).hash);
+  EXPECT_EQ(r.runs, runs) << "every run was recorded: none is repeated";
+  EXPECT_EQ(b.builds, a.builds);
+}
+
+TEST(Engine, PosteriorParallelPicksSeveralCommitsPerRound) {
+  auto r = linear(200);
+  r.bug = 77;
+  Engine one(r, "posterior");
+  auto a = one.cause(199, 0);
+  auto r4 = linear(200);
+  r4.bug = 77;
+  Engine four(r4, "posterior");
+  SearchOptions s;
+  s.parallel = 4;
+  auto b = four.cause(199, 0, s);
+  ASSERT_EQ(b.verdict, "found");
+  EXPECT_EQ(b.commits.at(0).hash, "c77");
+  EXPECT_LT(b.wall_seconds, a.wall_seconds * 0.75);
 }
 
 }  // namespace

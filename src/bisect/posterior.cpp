@@ -1,0 +1,160 @@
+#include "bisect/posterior.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace culprit::bisect {
+
+const std::vector<double>& rate_grid() {
+  // Denser at low rates: that is where the number of runs matters most.
+  static const std::vector<double> grid{0.03, 0.06, 0.1,  0.15, 0.2, 0.3,
+                                        0.4,  0.5,  0.65, 0.8,  0.9, 0.97};
+  return grid;
+}
+
+Posterior::Posterior(const vcs::CommitGraph& graph, PosteriorConfig config)
+    : graph_(graph), config_(config), post_(graph.size(), 0) {
+  update();
+}
+
+void Posterior::set_group(const std::string& key, std::vector<vcs::CommitIndex> members,
+                          int crashed, int ok) {
+  if (members.empty()) {
+    groups_.erase(key);
+    return;
+  }
+  groups_[key] = {std::move(members), crashed, ok};
+}
+
+const std::vector<std::uint8_t>& Posterior::reach(vcs::CommitIndex c) {
+  auto it = reach_.find(c);
+  if (it != reach_.end()) return it->second;
+  std::vector<std::uint8_t> seen(graph_.size(), 0);
+  std::vector<vcs::CommitIndex> stack{c};
+  seen[c] = 1;
+  while (!stack.empty()) {
+    auto x = stack.back();
+    stack.pop_back();
+    for (auto p : graph_.parents(x))
+      if (!seen[p]) {
+        seen[p] = 1;
+        stack.push_back(p);
+      }
+  }
+  return reach_.emplace(c, std::move(seen)).first->second;
+}
+
+void Posterior::update() {
+  const auto& grid = rate_grid();
+  const std::size_t n = graph_.size();
+  const double le1 = std::log(config_.eps), le0 = std::log1p(-config_.eps);
+  // A hypothesis' log-likelihood is linear in log p and log(1 - p) over the
+  // groups it makes bad: crashes * log p + clean runs * log(1 - p), plus the
+  // groups it makes good at eps. One pass over the groups gathers the
+  // coefficients; the rate grid then costs one pass over the range each.
+  std::vector<double> crashes(n, 0), cleans(n, 0), good(n, 0);
+  struct Mixed {
+    vcs::CommitIndex x;
+    const Group* g;
+  };
+  std::vector<Mixed> mixed;  // straddling a binary-identical group: rare
+  double none_ll = 0;
+  std::vector<std::uint16_t> cnt(n);
+  for (const auto& [key, g] : groups_) {
+    const double lgood = g.crashed * le1 + g.ok * le0;
+    none_ll += lgood;
+    if (g.members.size() == 1) {
+      const auto& r = reach(g.members[0]);
+      for (std::size_t x = 0; x < n; ++x) {
+        if (r[x]) {
+          crashes[x] += g.crashed;
+          cleans[x] += g.ok;
+        } else {
+          good[x] += lgood;
+        }
+      }
+      continue;
+    }
+    std::fill(cnt.begin(), cnt.end(), 0);
+    for (auto m : g.members) {
+      const auto& r = reach(m);
+      for (std::size_t x = 0; x < n; ++x) cnt[x] += r[x];
+    }
+    const auto all = static_cast<std::uint16_t>(g.members.size());
+    for (std::size_t x = 0; x < n; ++x) {
+      if (cnt[x] == all) {
+        crashes[x] += g.crashed;
+        cleans[x] += g.ok;
+      } else if (cnt[x] == 0) {
+        good[x] += lgood;
+      } else {
+        mixed.push_back({static_cast<vcs::CommitIndex>(x), &g});
+      }
+    }
+  }
+  none_ll += std::log(config_.none_prior) - std::log1p(-config_.none_prior) + std::log(double(n));
+  // Joint log-likelihood per (rate, hypothesis); the last column is "none".
+  std::vector<std::vector<double>> ll(grid.size(), std::vector<double>(n + 1, 0));
+  double top = -INFINITY;
+  for (std::size_t k = 0; k < grid.size(); ++k) {
+    const double lp1 = std::log(grid[k]), lp0 = std::log1p(-grid[k]);
+    auto& row = ll[k];
+    for (std::size_t x = 0; x < n; ++x) row[x] = crashes[x] * lp1 + cleans[x] * lp0 + good[x];
+    for (const auto& m : mixed) {
+      const double lbad = m.g->crashed * lp1 + m.g->ok * lp0;
+      const double lgood = m.g->crashed * le1 + m.g->ok * le0;
+      row[m.x] += std::min(lbad, lgood);
+    }
+    row[n] = none_ll;
+    for (double v : row) top = std::max(top, v);
+  }
+  std::fill(post_.begin(), post_.end(), 0.0);
+  double total = 0, none = 0, rate_num = 0, rate_den = 0;
+  for (std::size_t k = 0; k < grid.size(); ++k) {
+    double row_mass = 0;
+    for (std::size_t x = 0; x < n; ++x) {
+      const double d = ll[k][x] - top;
+      const double w = d < -60 ? 0.0 : std::exp(d);  // below 1e-26: nothing
+      post_[x] += w;
+      row_mass += w;
+    }
+    double wn = std::exp(ll[k][n] - top);
+    none += wn;
+    total += row_mass + wn;
+    rate_num += grid[k] * row_mass;
+    rate_den += row_mass;
+  }
+  for (auto& v : post_) v /= total;
+  none_ = none / total;
+  rate_ = rate_den > 0 ? rate_num / rate_den : 0.5;
+}
+
+vcs::CommitIndex Posterior::best() const {
+  return static_cast<vcs::CommitIndex>(std::max_element(post_.begin(), post_.end()) -
+                                       post_.begin());
+}
+
+double Posterior::bad_mass(vcs::CommitIndex c) {
+  const auto& r = reach(c);
+  double m = 0;
+  for (std::size_t x = 0; x < r.size(); ++x)
+    if (r[x]) m += post_[x];
+  return m;
+}
+
+std::vector<vcs::CommitIndex> Posterior::smallest_set(double mass) const {
+  std::vector<vcs::CommitIndex> order(post_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return post_[a] > post_[b]; });
+  std::vector<vcs::CommitIndex> out;
+  double sum = 0;
+  for (auto x : order) {
+    if (sum >= mass) break;
+    out.push_back(x);
+    sum += post_[x];
+  }
+  return out;
+}
+
+}  // namespace culprit::bisect

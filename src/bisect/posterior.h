@@ -1,0 +1,73 @@
+// A posterior over "commit X of the range is the culprit" for every commit of
+// a CommitGraph, plus "no culprit in range" (the crash on the bad end was a
+// fluke or unrelated), marginalised over a grid of reproduction rates.
+//
+// Model, per test run on a commit c: when the hypothesis' culprit is an
+// ancestor-or-self of c the run shows the bisected crash with probability p,
+// otherwise only with a small eps (an unrelated bug with the same title).
+// Runs that crash with another title are not evidence at all: such a crash
+// ends the run before the bisected bug had its chance, so it says nothing
+// about it (one stray "lost connection" must not move the answer).
+// Binary-identical commits (same build signature) form one group whose runs
+// are counted once: the group is bad if the culprit is below all its
+// members, good if below none; in between the culprit would be a change that
+// does not change the binary, which the group's runs cannot confirm, so it
+// gets the less likely of the two readings.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "vcs/commit_graph.h"
+
+namespace culprit::bisect {
+
+struct PosteriorConfig {
+  double eps = 0.005;        // matching crash on a commit without the bug
+  double none_prior = 0.02;  // prior mass of "no culprit in range"
+};
+
+class Posterior {
+ public:
+  Posterior(const vcs::CommitGraph& graph, PosteriorConfig config = {});
+
+  // Replaces the evidence of the group `key` (a build signature, or a hash
+  // for commits without one). `members` are the commits of the range tested
+  // with that binary; `crashed` counts matching crashes, `ok` clean runs.
+  void set_group(const std::string& key, std::vector<vcs::CommitIndex> members, int crashed,
+                 int ok);
+  void update();  // recomputes the marginals after set_group calls
+
+  double prob(vcs::CommitIndex x) const { return post_[x]; }
+  double none() const { return none_; }
+  vcs::CommitIndex best() const;
+  // P(commit c shows the bug) = mass of the culprits that are ancestors-or-self of c.
+  double bad_mass(vcs::CommitIndex c);
+  // The posterior mean of the reproduction rate (given that there is a culprit).
+  double rate() const { return rate_; }
+  // Commits, most probable first, whose mass first reaches `mass`.
+  std::vector<vcs::CommitIndex> smallest_set(double mass) const;
+  // Ancestors-or-self of c inside the range: a BFS over indices, cached.
+  const std::vector<std::uint8_t>& reach(vcs::CommitIndex c);
+  const vcs::CommitGraph& graph() const { return graph_; }
+
+ private:
+  struct Group {
+    std::vector<vcs::CommitIndex> members;
+    int crashed = 0, ok = 0;
+  };
+  const vcs::CommitGraph& graph_;
+  PosteriorConfig config_;
+  std::map<std::string, Group> groups_;
+  std::map<vcs::CommitIndex, std::vector<std::uint8_t>> reach_;
+  std::vector<double> post_;
+  double none_ = 0;
+  double rate_ = 0.5;
+};
+
+// The reproduction rates the posterior marginalises over.
+const std::vector<double>& rate_grid();
+
+}  // namespace culprit::bisect

@@ -1,0 +1,217 @@
+#include "bisect/posterior_search.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace culprit::bisect {
+namespace {
+
+// Binary-identical commits share evidence: a commit whose result was reused
+// from an identical binary is tested by that binary's runs.
+void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& tester,
+          std::set<vcs::CommitIndex>& built, std::set<vcs::CommitIndex>& unusable) {
+  struct Acc {
+    std::vector<vcs::CommitIndex> members;
+    int crashed = 0, ok = 0;
+  };
+  std::map<std::string, Acc> groups;
+  for (const auto& h : tester.order()) {
+    auto i = graph.find(h);
+    if (i == vcs::kNoCommit) continue;
+    const auto* r = tester.find(h);
+    if (!r->built) {
+      unusable.insert(i);
+      continue;
+    }
+    built.insert(i);
+    // A commit with its own runs is its own evidence (a test need not follow
+    // the binary: noop changes); one whose result was reused joins the
+    // commit it was reused from.
+    auto& g = groups[r->reused_from.empty() ? h : r->reused_from];
+    g.members.push_back(i);
+    if (r->reused_from.empty()) {
+      g.crashed += r->evidence.matching;
+      g.ok += r->evidence.ok;
+    }
+    // Built, but every run said it could not test this commit.
+    if (r->evidence.tested() == 0 && r->evidence.total() >= 2) unusable.insert(i);
+  }
+  for (auto& [key, g] : groups) post.set_group(key, std::move(g.members), g.crashed, g.ok);
+  post.update();
+}
+
+double step_seconds(const CommitResult* r) { return r ? r->build_seconds + r->test_seconds : 0; }
+
+int log2_ceil(std::size_t n) { return static_cast<int>(std::ceil(std::log2(double(n) + 1))); }
+
+}  // namespace
+
+PosteriorSearch::PosteriorSearch(History& history, CommitTester& tester, BisectLog& log,
+                                 SearchOptions options)
+    : history_(history), tester_(tester), log_(log), options_(std::move(options)) {}
+
+PlanCosts PosteriorSearch::costs() const {
+  if (options_.costs) return *options_.costs;
+  // Measured, where builds are long enough for the measure to mean
+  // something; short builds (scripts, tests) keep the defaults' ratio, which
+  // also keeps the plan independent of timing noise.
+  double build = 0, test = 0;
+  int builds = 0, runs = 0;
+  for (const auto& h : tester_.order()) {
+    const auto* r = tester_.find(h);
+    if (r->build_seconds > 0) {
+      build += r->build_seconds;
+      ++builds;
+    }
+    if (r->reused_from.empty()) {
+      test += r->test_seconds;
+      runs += static_cast<int>(r->runs.size());
+    }
+  }
+  PlanCosts c;
+  if (builds > 0 && build / builds >= 30 && runs > 0 && test > 0) {
+    c.build = build / builds;
+    c.run = test / runs;
+  }
+  return c;
+}
+
+double PosteriorSearch::step(const std::string& hash, int runs) {
+  last_ = hash;
+  double before = step_seconds(tester_.find(hash));
+  const auto& r = tester_.test_runs(hash, runs);
+  return step_seconds(&r) - before;
+}
+
+Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
+  Verification v;
+  std::vector<double> seconds;
+  auto count = [&](const std::string& h, int& done, int& crashed) {
+    const auto* r = tester_.find(h);
+    int runs0 = r && r->reused_from.empty() ? static_cast<int>(r->runs.size()) : 0;
+    int crashed0 = r && r->reused_from.empty() ? r->evidence.matching : 0;
+    seconds.push_back(step(h, runs));
+    const auto& after = *tester_.find(h);
+    if (!after.built) return;
+    done = static_cast<int>(after.runs.size()) - runs0;
+    crashed = after.evidence.matching - crashed0;
+  };
+  log_.line(
+      fmt::format("verifying the culprit {}: {} more runs on it and on its parent", culprit, runs));
+  auto parents = history_.info(culprit).parents;
+  // The commit the work tree holds first: one rebuild fewer.
+  bool parent_first = !parents.empty() && parents[0] == last_;
+  if (parent_first) count(parents[0], v.parent_runs, v.parent_crashed);
+  count(culprit, v.culprit_runs, v.culprit_crashed);
+  if (!parents.empty() && !parent_first) count(parents[0], v.parent_runs, v.parent_crashed);
+  v.passed = v.culprit_crashed > 0 && v.parent_crashed == 0;
+  // The two checks are independent: with slots to spare they run side by side.
+  double sum = 0, slowest = 0;
+  for (double s : seconds) {
+    sum += s;
+    slowest = std::max(slowest, s);
+  }
+  verify_seconds_ += options_.parallel > 1 ? slowest : sum;
+  log_.line(fmt::format("verification {}: culprit crashed in {} of {} runs, parent in {} of {}",
+                        v.passed ? "passed" : "failed", v.culprit_crashed, v.culprit_runs,
+                        v.parent_crashed, v.parent_runs));
+  return v;
+}
+
+SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std::string>& goods) {
+  auto graph = history_.load_range(bad, goods);
+  if (!tester_.order().empty()) last_ = tester_.order().back();
+  Posterior post(graph);
+  std::set<vcs::CommitIndex> built, unusable;
+  SearchOutcome out;
+  const int max_builds = 2 * log2_ceil(graph.size()) + 10;
+  const int max_runs = 40 * (log2_ceil(graph.size()) + 4) + tester_.runs();
+  const int step_runs = std::max(4 * options_.runs, 40);
+  int verifications = 0;
+  log_.line(fmt::format("posterior search over {} commits (confidence {:.2f}, {} slot{})",
+                        graph.size(), options_.confidence, options_.parallel,
+                        options_.parallel == 1 ? "" : "s"));
+  for (;;) {
+    sync(post, graph, tester_, built, unusable);
+    auto best = post.best();
+    if (post.prob(best) >= options_.confidence) {
+      const std::string& h = graph.hash(best);
+      if (!options_.verify || verifications >= 2) {
+        out.culprit = h;
+        break;
+      }
+      ++verifications;
+      double p = std::clamp(post.rate(), 0.05, 0.99);
+      int n =
+          std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-p))), 2, step_runs);
+      auto v = verify(h, n);
+      sync(post, graph, tester_, built, unusable);
+      if (post.prob(best) >= options_.confidence) {
+        out.culprit = h;
+        out.verification = v;
+        // A crash on a parent outside the range is evidence the model has
+        // no place for (that end was taken as good): halve the confidence.
+        auto parents = history_.info(h).parents;
+        if (!parents.empty() && graph.find(parents[0]) == vcs::kNoCommit && v.parent_crashed > 0)
+          out.confidence = post.prob(best) / 2;
+        break;
+      }
+      out.verification = v;
+      log_.line(fmt::format("after verification {} has probability {:.3f}: searching on", h,
+                            post.prob(best)));
+      continue;
+    }
+    if (tester_.builds() >= max_builds || tester_.runs() >= max_runs) {
+      log_.line("posterior search: out of budget");
+      break;
+    }
+    PlanInput in;
+    in.costs = costs();
+    in.slots = options_.parallel;
+    in.max_runs = step_runs;
+    // The commit tested last, not the work tree's marker: the plan must be a
+    // function of the recorded runs alone, so that a resumed search repeats
+    // it step for step (after a kill, the work tree is rebuilt if needed).
+    in.current = last_.empty() ? vcs::kNoCommit : graph.find(last_);
+    in.built = built;
+    in.unusable = unusable;
+    auto steps = plan(post, in);
+    if (steps.empty()) {
+      log_.line("posterior search: no test is worth its cost any more");
+      break;
+    }
+    log_.progress().phase = "bisecting";
+    log_.progress().candidates = static_cast<long>(post.smallest_set(options_.confidence).size());
+    double slowest = 0;
+    for (const auto& s : steps) {
+      const std::string& h = graph.hash(s.commit);
+      log_.line(
+          fmt::format("best {} with {:.3f}, rate ~{:.2f}; next: {} runs on {} (bad with {:.3f})",
+                      graph.hash(best), post.prob(best), post.rate(), s.runs, h, s.bad_mass));
+      log_.line(fmt::format("[{}] {}", h, history_.info(h).title));
+      slowest = std::max(slowest, step(h, s.runs));
+      ++log_.progress().step;
+    }
+    out.wall_seconds += slowest;
+  }
+  out.wall_seconds += verify_seconds_;
+  // Verdicts for the steps, as the posterior sees each tested commit now.
+  for (auto i : built) {
+    double m = post.bad_mass(i);
+    tester_.set_verdict(graph.hash(i), m >= 0.9   ? Verdict::bad
+                                       : m <= 0.1 ? Verdict::good
+                                                  : Verdict::skip);
+  }
+  auto best = post.best();
+  if (!out.confidence) out.confidence = out.culprit ? post.prob(best) : 1 - post.none();
+  for (auto i : post.smallest_set(options_.confidence))
+    if (post.prob(i) > 0.001 || out.candidates.empty())
+      out.candidates.emplace_back(graph.hash(i), post.prob(i));
+  if (!out.culprit) out.confidence = post.prob(best);
+  return out;
+}
+
+}  // namespace culprit::bisect

@@ -1,0 +1,59 @@
+// The posterior strategy's search over a range: after every step, the
+// posterior over the culprit is recomputed from all runs so far; the planner
+// picks the next commits and runs; the search stops when one commit is
+// probable enough (then verifies it), or when nothing is worth testing any
+// more (then the most probable commits are the answer, with their odds).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bisect/bisect_log.h"
+#include "bisect/commit_tester.h"
+#include "bisect/history.h"
+#include "bisect/planner.h"
+#include "bisect/result.h"
+
+namespace culprit::bisect {
+
+struct SearchOptions {
+  double confidence = 0.95;
+  bool verify = true;
+  int parallel = 1;
+  int runs = 10;                   // --runs: sets the most runs one step may take
+  std::optional<PlanCosts> costs;  // fixed costs (the simulator); else measured, or the defaults
+};
+
+struct SearchOutcome {
+  std::optional<std::string> culprit;
+  double confidence = 0;
+  std::vector<std::pair<std::string, double>> candidates;  // most probable first
+  std::optional<Verification> verification;
+  double wall_seconds = 0;
+};
+
+class PosteriorSearch {
+ public:
+  PosteriorSearch(History& history, CommitTester& tester, BisectLog& log, SearchOptions options);
+  // Looks for the culprit among the commits reachable from `bad` and not
+  // from `goods` (`bad` already tested and crashing).
+  SearchOutcome run(const std::string& bad, const std::vector<std::string>& goods);
+
+ private:
+  PlanCosts costs() const;
+  // Runs `runs` more times on `hash`, or builds and tests it; returns the
+  // simulated/elapsed seconds it took (build + runs).
+  double step(const std::string& hash, int runs);
+  Verification verify(const std::string& culprit, int runs);
+
+  History& history_;
+  CommitTester& tester_;
+  BisectLog& log_;
+  SearchOptions options_;
+  double verify_seconds_ = 0;
+  std::string last_;  // the commit the search tested last
+};
+
+}  // namespace culprit::bisect

@@ -1,0 +1,86 @@
+// The posterior strategy end to end: a real git repository, a test that
+// crashes in about 40% of its runs on bad commits.
+#include "e2e/bisect_fixture.h"
+
+namespace culprit::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class PosteriorBisection : public BisectE2E {
+ protected:
+  // The fixture's test, but a bad commit crashes in 2 of 5 runs (chosen by a
+  // hash of commit and run index: flaky, yet the same on every machine).
+  void flaky_test_40() {
+    std::string text = read_file(tmp_ / "test.sh");
+    const std::string from = "[ $((h % FLAKY)) -eq 0 ] || exit 0";
+    auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, from.size(), "[ $((h % 5)) -lt 2 ] || exit 0");
+    write_file_atomic(tmp_ / "test.sh", text);
+  }
+};
+
+TEST_F(PosteriorBisection, FindsTheCulpritOfAFlakyCrashWithConfidenceAndVerification) {
+  flaky_test_40();
+  std::vector<std::string> c;
+  std::string bug;
+  for (int i = 0; i < 40; ++i) {
+    c.push_back(i == 23 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+    if (i == 23) bug = c.back();
+    if (i == 2) repo_.tag("v1.0");
+  }
+  auto o = bisect("--strategy posterior --commit " + c.back(), "FLAKY=1");
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(o.result["verdict"], "found") << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{bug}) << o.output;
+  EXPECT_EQ(o.result["strategy"], "posterior");
+  EXPECT_GE(o.result["confidence"].get<double>(), 0.95);
+  ASSERT_TRUE(o.result.contains("candidates")) << o.output;
+  ASSERT_FALSE(o.result["candidates"].empty());
+  EXPECT_EQ(o.result["candidates"][0]["hash"], bug);
+  EXPECT_GE(o.result["candidates"][0]["probability"].get<double>(), 0.95);
+  ASSERT_TRUE(o.result.contains("verification")) << o.result.dump();
+  const auto& v = o.result["verification"];
+  EXPECT_TRUE(v["passed"].get<bool>()) << v.dump();
+  EXPECT_GT(v["culprit_runs"].get<int>(), 0);
+  EXPECT_GT(v["culprit_crashed"].get<int>(), 0);
+  EXPECT_GT(v["parent_runs"].get<int>(), 0);
+  EXPECT_EQ(v["parent_crashed"].get<int>(), 0);
+  EXPECT_THAT(o.output, HasSubstr("verification passed"));
+  // Every commit is built once, however often the search came back to it.
+  std::set<std::string> built;
+  for (const auto& s : o.result["steps"])
+    if (!s.contains("reused_from")) built.insert(s["hash"].get<std::string>());
+  EXPECT_EQ(o.result["builds"].get<int>(), static_cast<int>(built.size()));
+}
+
+TEST_F(PosteriorBisection, NoVerifyLeavesTheCheckOut) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 20; ++i)
+    c.push_back(i == 9 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+  auto o = bisect("--strategy posterior --no-verify --good " + c[0] + " --commit " + c.back());
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{c[9]});
+  EXPECT_FALSE(o.result.contains("verification"));
+}
+
+TEST_F(PosteriorBisection, ParallelIsAcceptedAndFindsTheSameCulprit) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 30; ++i)
+    c.push_back(i == 17 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+  auto o = bisect("--strategy posterior --parallel 3 --good " + c[0] + " --commit " + c.back());
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{c[17]});
+}
+
+TEST_F(PosteriorBisection, ParallelNeedsThePosteriorStrategy) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 3; ++i) c.push_back(code_commit(i));
+  auto o = bisect("--strategy syzbot --parallel 2 --commit " + c.back());
+  EXPECT_EQ(o.status, 2);
+  EXPECT_THAT(o.output, HasSubstr("--parallel needs --strategy posterior"));
+}
+
+}  // namespace
+}  // namespace culprit::testing
