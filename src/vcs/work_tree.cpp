@@ -63,6 +63,11 @@ void WorkTree::checkout(const std::string& hash) {
   git_commit* c = nullptr;
   git_check(git_commit_lookup(&c, impl_->repo.get(), &id), "looking up " + hash + " in the work tree");
   CommitPtr commit(c);
+  // Only the culprit holding the state directory's lock works here, so a
+  // lock file in this private repository was left by one killed in the
+  // middle of a checkout; libgit2 would refuse to check out until it goes.
+  std::filesystem::path git_dir = git_repository_path(impl_->repo.get());
+  for (const char* name : {"index.lock", "HEAD.lock"}) std::filesystem::remove(git_dir / name);
   git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
   // Forced: culprit owns this tree. Untracked files (build output) stay, so
   // builds are incremental; unchanged files keep their timestamps.

@@ -177,5 +177,18 @@ TEST_F(RepositoryTest, WorkTreeChecksOutWithoutTouchingTheUserRepository) {
   EXPECT_EQ(before, git_.fingerprint());
 }
 
+TEST_F(RepositoryTest, WorkTreeCheckoutSurvivesTheLockFilesOfAKilledCheckout) {
+  auto repo = Repository::open(git_.path());
+  WorkTree wt(repo, tmp_ / "wt");
+  wt.checkout(b_);
+  // What a culprit killed in the middle of a checkout leaves behind.
+  write_file_atomic(tmp_ / "wt" / ".git" / "index.lock", "");
+  write_file_atomic(tmp_ / "wt" / ".git" / "HEAD.lock", "");
+  WorkTree resumed(repo, tmp_ / "wt");
+  resumed.checkout(c_);
+  EXPECT_EQ(read_file(tmp_ / "wt" / "a.txt"), "a changed\n");
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "wt" / ".git" / "index.lock"));
+}
+
 }  // namespace
 }  // namespace culprit::vcs

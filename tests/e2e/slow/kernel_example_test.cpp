@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
 #include "support/test_support.h"
 #include "util/process.h"
@@ -65,6 +66,10 @@ TEST(KernelExample, BisectionFindsTheInjectedCommit) {
                           " " + (tmp / "work").string(),
                       5400);
   if (r.status() == 77) GTEST_SKIP() << r.output;
+  // The measured figures (wall time, builds, runs, build and boot times)
+  // belong in every log, passing or not.
+  if (auto at = r.output.find("== result"); at != std::string::npos)
+    std::cout << r.output.substr(at) << std::flush;
   EXPECT_FALSE(r.timed_out) << r.output;
   EXPECT_EQ(r.status(), 0) << r.output;
   EXPECT_NE(r.output.find("OK: culprit found the injected commit"), std::string::npos) << r.output;
