@@ -30,7 +30,11 @@ std::string quoted_list(const std::vector<std::string>& items) {
 
 Bisector::Bisector(History& history, CommitTester& tester, Strategy& strategy, BisectLog& log,
                    BisectOptions options)
-    : history_(history), tester_(tester), strategy_(strategy), log_(log), options_(std::move(options)) {}
+    : history_(history),
+      tester_(tester),
+      strategy_(strategy),
+      log_(log),
+      options_(std::move(options)) {}
 
 CommitRef Bisector::ref(const std::string& hash) {
   auto info = history_.info(hash);
@@ -62,17 +66,19 @@ bool Bisector::is_new_state(const CommitResult& r) {
   return r.verdict == Verdict::good && history_had_bug(r.hash);
 }
 
+bool Bisector::start_reproduces(const std::string& heading, BisectResult& result) {
+  log_.line(heading + options_.commit);
+  log_.progress().phase = "testing the start commit";
+  if (tester_.test(options_.commit, Role::start).verdict == Verdict::bad) return true;
+  log_.line("the crash does not reproduce on " + options_.commit);
+  result.reproduced = false;
+  result.verdict = "inconclusive";
+  return false;
+}
+
 void Bisector::bisect_cause(BisectResult& result) {
   const std::string& commit = options_.commit;
-  log_.line("bisecting cause commit starting from " + commit);
-  log_.progress().phase = "testing the start commit";
-  const auto& start = tester_.test(commit, Role::start);
-  if (start.verdict != Verdict::bad) {
-    log_.line("the crash does not reproduce on " + commit);
-    result.reproduced = false;
-    result.verdict = "inconclusive";
-    return;
-  }
+  if (!start_reproduces("bisecting cause commit starting from ", result)) return;
   std::string last_bad = commit;
   std::string good;
   if (options_.good) {
@@ -84,7 +90,7 @@ void Bisector::bisect_cause(BisectResult& result) {
       log_.line("the crash already happened on the oldest tested release");
       result.verdict = "crash-on-oldest";
       result.boundary = ref(commit);
-      log_crash(start, result);
+      log_crash(*tester_.find(commit), result);
       return;
     }
     std::optional<vcs::Release> oldest_bad;
@@ -132,15 +138,7 @@ void Bisector::bisect_cause(BisectResult& result) {
 
 void Bisector::bisect_fix(BisectResult& result) {
   const std::string& commit = options_.commit;
-  log_.line("bisecting fixing commit since " + commit);
-  log_.progress().phase = "testing the start commit";
-  const auto& start = tester_.test(commit, Role::start);
-  if (start.verdict != Verdict::bad) {
-    log_.line("the crash does not reproduce on " + commit);
-    result.reproduced = false;
-    result.verdict = "inconclusive";
-    return;
-  }
+  if (!start_reproduces("bisecting fixing commit since ", result)) return;
   const std::string& head = options_.head;
   log_.line("testing current HEAD " + head);
   log_.progress().phase = "testing HEAD";
@@ -164,7 +162,8 @@ void Bisector::bisect_fix(BisectResult& result) {
     log_.line("testing merge base " + *mb);
     const auto& m = tester_.test(*mb, Role::merge_base);
     if (m.verdict != Verdict::bad) {
-      log_.line("the merge base " + *mb + " does not crash: the crash was never on the history of HEAD");
+      log_.line("the merge base " + *mb +
+                " does not crash: the crash was never on the history of HEAD");
       result.verdict = "not-fixed";
       result.boundary = ref(*mb);
       return;
@@ -177,7 +176,8 @@ void Bisector::bisect_fix(BisectResult& result) {
 void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
                                const std::vector<std::string>& old_ends) {
   double before = 0;  // the start commit and releases: one at a time
-  for (const auto& h : tester_.order()) before += tester_.find(h)->build_seconds + tester_.find(h)->test_seconds;
+  for (const auto& h : tester_.order())
+    before += tester_.find(h)->build_seconds + tester_.find(h)->test_seconds;
   std::string start_line = "# git bisect start " + new_end;
   for (const auto& o : old_ends) start_line += " " + o;
   log_.line(start_line);
@@ -193,8 +193,9 @@ void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
   }
   result.verdict = "inconclusive";
   result.posterior_confidence = out.confidence;
-  log_.line(fmt::format("bisection is inconclusive, the first bad commit is one of (with {:.2f} together):",
-                        options_.search.confidence));
+  log_.line(fmt::format(
+      "bisection is inconclusive, the first bad commit is one of (with {:.2f} together):",
+      options_.search.confidence));
   for (const auto& c : result.candidates) {
     result.commits.push_back(c.commit);
     log_.line(fmt::format("{} {} ({:.3f})", c.commit.hash, c.commit.title, c.probability));
@@ -221,7 +222,8 @@ void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
       dag.mark_bad(i);
     } else {
       if (options_.fix && r.verdict == Verdict::good)
-        log_.line("commit " + r.hash + " does not crash but its history never had the crash: not a fix");
+        log_.line("commit " + r.hash +
+                  " does not crash but its history never had the crash: not a fix");
       dag.mark_good(i);
     }
     // The log speaks plainly: bad crashes, good does not.
@@ -233,7 +235,8 @@ void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
     for (const auto& h : tester_.order()) {
       CommitIndex i = graph.find(h);
       if (i == vcs::kNoCommit || h == new_end) continue;
-      if (options_.fix && tester_.find(h)->verdict == Verdict::good && !is_new_state(*tester_.find(h))) {
+      if (options_.fix && tester_.find(h)->verdict == Verdict::good &&
+          !is_new_state(*tester_.find(h))) {
         dag.mark_good(i);
         continue;
       }
@@ -256,8 +259,8 @@ void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
       // git's wording, singular and plural included.
       auto left = dag->remaining();
       int steps = dag->estimated_steps();
-      log_.line(fmt::format("Bisecting: {} revision{} left to test after this (roughly {} step{})", left,
-                            left == 1 ? "" : "s", steps, steps == 1 ? "" : "s"));
+      log_.line(fmt::format("Bisecting: {} revision{} left to test after this (roughly {} step{})",
+                            left, left == 1 ? "" : "s", steps, steps == 1 ? "" : "s"));
       log_.line(fmt::format("[{}] {}", hash, history_.info(hash).title));
       log_.progress().phase = "bisecting";
       log_.progress().steps_left = steps;
@@ -315,7 +318,8 @@ void Bisector::finish_found(BisectResult& result, const std::string& hash) {
       log_.line("culprit signature: " + mine);
       log_.line("parent  signature: " + parent);
       result.noop_change = mine == parent;
-      if (result.noop_change) log_.line("the culprit does not change the build result: most likely a wrong answer");
+      if (result.noop_change)
+        log_.line("the culprit does not change the build result: most likely a wrong answer");
     }
   }
   result.is_release = !history_.release_tags_at(hash).empty();
@@ -330,14 +334,15 @@ void Bisector::finish_found(BisectResult& result, const std::string& hash) {
 void Bisector::log_crash(const CommitResult& r, BisectResult& result) {
   const RunSummary* best = nullptr;
   for (const auto& run : r.runs)
-    if (run.status == run::RunStatus::crashed && (!best || (run.title == tester_.target_title() &&
-                                                            best->title != tester_.target_title())))
+    if (run.status == run::RunStatus::crashed &&
+        (!best || (run.title == tester_.target_title() && best->title != tester_.target_title())))
       best = &run;
   if (best) result.report = std::make_pair(best->title, best->type);
 }
 
 void Bisector::finish_common(BisectResult& result) {
-  result.confidence = result.posterior_confidence ? *result.posterior_confidence : tester_.confidence();
+  result.confidence =
+      result.posterior_confidence ? *result.posterior_confidence : tester_.confidence();
   std::set<std::string> built;
   for (const auto& h : tester_.order()) {
     const auto* r = tester_.find(h);
@@ -354,7 +359,8 @@ void Bisector::finish_common(BisectResult& result) {
         ++s.crashed;
         s.titles.push_back(run.title);
       }
-      if (run.status == run::RunStatus::untestable || run.status == run::RunStatus::infra_error) ++s.skipped;
+      if (run.status == run::RunStatus::untestable || run.status == run::RunStatus::infra_error)
+        ++s.skipped;
     }
     if (r->reused_from.empty())
       for (const auto& run : r->runs) result.test_runs += run.inherited ? 0 : 1;
@@ -365,25 +371,29 @@ void Bisector::finish_common(BisectResult& result) {
   result.revisions_tested = static_cast<int>(tester_.order().size());
   result.builds = tester_.builds();
   result.total_seconds = result.build_seconds + result.test_seconds;
-  log_.line(fmt::format("revisions tested: {}, total time: {} (build: {}, test: {})", result.revisions_tested,
-                        format_duration(result.total_seconds), format_duration(result.build_seconds),
+  log_.line(fmt::format("revisions tested: {}, total time: {} (build: {}, test: {})",
+                        result.revisions_tested, format_duration(result.total_seconds),
+                        format_duration(result.build_seconds),
                         format_duration(result.test_seconds)));
-  log_.line(fmt::format("builds: {}, test runs: {}, confidence: {:.3f}", result.builds, result.test_runs,
-                        result.confidence));
+  log_.line(fmt::format("builds: {}, test runs: {}, confidence: {:.3f}", result.builds,
+                        result.test_runs, result.confidence));
   if (result.verdict == "found") {
     const auto& c = result.commits.front();
-    log_.line(fmt::format("first {} commit: {} {}", options_.fix ? "good" : "bad", c.hash, c.title));
+    log_.line(
+        fmt::format("first {} commit: {} {}", options_.fix ? "good" : "bad", c.hash, c.title));
     log_.line("recipients (to): " + quoted_list(result.to));
     log_.line("recipients (cc): " + quoted_list(result.cc));
   }
   if (result.report && result.verdict != "inconclusive") {
     log_.line("crash: " + result.report->first);
     const std::string* text = nullptr;
-    const std::string& where = result.verdict == "found" ? result.commits.front().hash
-                                                         : (result.boundary ? result.boundary->hash : options_.commit);
+    const std::string& where = result.verdict == "found"
+                                   ? result.commits.front().hash
+                                   : (result.boundary ? result.boundary->hash : options_.commit);
     if (const auto* r = tester_.find(where))
       for (const auto& run : r->runs)
-        if (run.status == run::RunStatus::crashed && run.title == result.report->first && !run.report.empty()) {
+        if (run.status == run::RunStatus::crashed && run.title == result.report->first &&
+            !run.report.empty()) {
           text = &run.report;
           break;
         }

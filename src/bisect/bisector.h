@@ -27,16 +27,22 @@ struct BisectOptions {
 
 class Bisector {
  public:
-  Bisector(History& history, CommitTester& tester, Strategy& strategy, BisectLog& log, BisectOptions options);
+  Bisector(History& history, CommitTester& tester, Strategy& strategy, BisectLog& log,
+           BisectOptions options);
   BisectResult run();
 
  private:
+  // Logs the heading and tests --commit; false (result filled in) when the
+  // crash does not reproduce there.
+  bool start_reproduces(const std::string& heading, BisectResult& result);
   void bisect_cause(BisectResult& result);
   void bisect_fix(BisectResult& result);
   // Bisects between `new_end` (the state being looked for: crashing for
   // cause, fixed for fix) and `old_ends`.
-  void bisect_range(BisectResult& result, const std::string& new_end, const std::vector<std::string>& old_ends);
-  void posterior_range(BisectResult& result, const std::string& new_end, const std::vector<std::string>& old_ends);
+  void bisect_range(BisectResult& result, const std::string& new_end,
+                    const std::vector<std::string>& old_ends);
+  void posterior_range(BisectResult& result, const std::string& new_end,
+                       const std::vector<std::string>& old_ends);
   // Maps a verdict onto the DAG's terms; returns the word for the log.
   bool is_new_state(const CommitResult& r);
   bool history_had_bug(const std::string& hash);
