@@ -181,7 +181,9 @@ void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
   std::string start_line = "# git bisect start " + new_end;
   for (const auto& o : old_ends) start_line += " " + o;
   log_.line(start_line);
-  PosteriorSearch search(history_, tester_, log_, options_.search);
+  SearchOptions search_options = options_.search;
+  if (!options_.fix) search_options.revert_onto = options_.commit;
+  PosteriorSearch search(history_, tester_, log_, search_options);
   auto out = search.run(new_end, old_ends);
   result.wall_seconds = before + out.wall_seconds;
   result.verification = out.verification;
@@ -366,9 +368,12 @@ void Bisector::finish_common(BisectResult& result) {
       for (const auto& run : r->runs) result.test_runs += run.inherited ? 0 : 1;
     result.build_seconds += r->build_seconds;
     result.test_seconds += r->test_seconds;
+    // The revert check's commit is no commit of the repository: its runs
+    // and build count in the totals, its outcome is in `verification`.
+    if (result.verification && result.verification->revert.commit == h) continue;
     result.steps.push_back(std::move(s));
   }
-  result.revisions_tested = static_cast<int>(tester_.order().size());
+  result.revisions_tested = static_cast<int>(result.steps.size());
   result.builds = tester_.builds();
   result.total_seconds = result.build_seconds + result.test_seconds;
   log_.line(fmt::format("revisions tested: {}, total time: {} (build: {}, test: {})",

@@ -11,10 +11,13 @@ namespace {
 
 class GitHistory : public History {
  public:
-  explicit GitHistory(const vcs::Repository& repo) : repo_(repo) {}
+  GitHistory(const vcs::Repository& repo, vcs::RevertStore* reverts)
+      : repo_(repo), reverts_(reverts) {}
 
   vcs::CommitInfo info(const std::string& hash) override { return repo_.commit(hash); }
-  bool is_ancestor(const std::string& a, const std::string& d) override { return repo_.is_ancestor(a, d); }
+  bool is_ancestor(const std::string& a, const std::string& d) override {
+    return repo_.is_ancestor(a, d);
+  }
   std::optional<std::string> merge_base(const std::string& a, const std::string& b) override {
     return repo_.merge_base(a, b);
   }
@@ -30,7 +33,8 @@ class GitHistory : public History {
       }
     return out;
   }
-  vcs::CommitGraph load_range(const std::string& bad, const std::vector<std::string>& goods) override {
+  vcs::CommitGraph load_range(const std::string& bad,
+                              const std::vector<std::string>& goods) override {
     return repo_.load_range(bad, goods);
   }
   std::string show(const std::string& hash) override {
@@ -53,13 +57,20 @@ class GitHistory : public History {
     while (!s.empty() && s.back() == '\n') s.pop_back();
     return s;
   }
-  std::pair<std::vector<std::string>, std::vector<std::string>> recipients(const std::string& hash) override {
+  std::pair<std::vector<std::string>, std::vector<std::string>> recipients(
+      const std::string& hash) override {
     auto r = maintainers::commit_recipients(repo_, hash);
     return {r.to, r.cc};
   }
 
+  vcs::Revert revert(const std::string& commit, const std::string& onto) override {
+    if (!reverts_) return History::revert(commit, onto);
+    return reverts_->revert(commit, onto);
+  }
+
  private:
   const vcs::Repository& repo_;
+  vcs::RevertStore* reverts_;
 };
 
 class GitWorkspace : public Workspace {
@@ -77,8 +88,11 @@ class GitWorkspace : public Workspace {
 
 }  // namespace
 
-std::unique_ptr<History> make_git_history(const vcs::Repository& repo) { return std::make_unique<GitHistory>(repo); }
-std::unique_ptr<Workspace> make_git_workspace(const vcs::Repository& repo, const std::filesystem::path& dir) {
+std::unique_ptr<History> make_git_history(const vcs::Repository& repo, vcs::RevertStore* reverts) {
+  return std::make_unique<GitHistory>(repo, reverts);
+}
+std::unique_ptr<Workspace> make_git_workspace(const vcs::Repository& repo,
+                                              const std::filesystem::path& dir) {
   return std::make_unique<GitWorkspace>(repo, dir);
 }
 

@@ -11,6 +11,7 @@
 #include "vcs/commit_graph.h"
 #include "vcs/release_tags.h"
 #include "vcs/repository.h"
+#include "vcs/revert_store.h"
 
 namespace culprit::bisect {
 
@@ -24,11 +25,20 @@ class History {
   virtual std::vector<vcs::Release> releases_before(const std::string& commit) = 0;
   // Release tags (vX.Y, vX.Y.Z) pointing at `commit`.
   virtual std::vector<std::string> release_tags_at(const std::string& commit) = 0;
-  virtual vcs::CommitGraph load_range(const std::string& bad, const std::vector<std::string>& goods) = 0;
+  virtual vcs::CommitGraph load_range(const std::string& bad,
+                                      const std::vector<std::string>& goods) = 0;
   // `git show --stat` style text of a commit for the final log.
   virtual std::string show(const std::string& hash) = 0;
   // Who to tell about a commit.
-  virtual std::pair<std::vector<std::string>, std::vector<std::string>> recipients(const std::string& hash) = 0;
+  virtual std::pair<std::vector<std::string>, std::vector<std::string>> recipients(
+      const std::string& hash) = 0;
+  // A commit that reverts `commit` on top of `onto`, for verification; it
+  // must then work like any commit here (info) and in a Workspace.
+  virtual vcs::Revert revert(const std::string& commit, const std::string& onto) {
+    (void)commit;
+    (void)onto;
+    return {std::nullopt, "this history cannot make reverts"};
+  }
 };
 
 // Where commits are checked out for building.
@@ -41,7 +51,10 @@ class Workspace {
   virtual std::filesystem::path path() const = 0;
 };
 
-std::unique_ptr<History> make_git_history(const vcs::Repository& repo);
-std::unique_ptr<Workspace> make_git_workspace(const vcs::Repository& repo, const std::filesystem::path& dir);
+// `reverts`: where verification's revert commits go (none: no revert check).
+std::unique_ptr<History> make_git_history(const vcs::Repository& repo,
+                                          vcs::RevertStore* reverts = nullptr);
+std::unique_ptr<Workspace> make_git_workspace(const vcs::Repository& repo,
+                                              const std::filesystem::path& dir);
 
 }  // namespace culprit::bisect

@@ -27,6 +27,10 @@ void Posterior::set_group(const std::string& key, std::vector<vcs::CommitIndex> 
   groups_[key] = {std::move(members), crashed, ok};
 }
 
+void Posterior::set_revert(vcs::CommitIndex x, int crashed, int ok) {
+  reverts_[x] = {{x}, crashed, ok};
+}
+
 const std::vector<std::uint8_t>& Posterior::reach(vcs::CommitIndex c) {
   auto it = reach_.find(c);
   if (it != reach_.end()) return it->second;
@@ -92,6 +96,17 @@ void Posterior::update() {
         mixed.push_back({static_cast<vcs::CommitIndex>(x), &g});
       }
     }
+  }
+  for (const auto& [x, g] : reverts_) {
+    none_ll += g.crashed * le1 + g.ok * le0;
+    for (std::size_t y = 0; y < n; ++y) {
+      crashes[y] += g.crashed;
+      cleans[y] += g.ok;
+    }
+    // Taken back for x itself, which the revert removes.
+    crashes[x] -= g.crashed;
+    cleans[x] -= g.ok;
+    good[x] += g.crashed * std::log(config_.revert_eps) + g.ok * std::log1p(-config_.revert_eps);
   }
   none_ll += std::log(config_.none_prior) - std::log1p(-config_.none_prior) + std::log(double(n));
   // Joint log-likelihood per (rate, hypothesis); the last column is "none".

@@ -27,6 +27,10 @@ namespace culprit::bisect {
 struct PosteriorConfig {
   double eps = 0.005;        // matching crash on a commit without the bug
   double none_prior = 0.02;  // prior mass of "no culprit in range"
+  // A matching crash on a candidate reverted on top of the bad end, when
+  // that candidate is the culprit: higher than eps, since reverting one
+  // commit on a newer tree need not remove every way to the crash.
+  double revert_eps = 0.05;
 };
 
 class Posterior {
@@ -38,7 +42,11 @@ class Posterior {
   // with that binary; `crashed` counts matching crashes, `ok` clean runs.
   void set_group(const std::string& key, std::vector<vcs::CommitIndex> members, int crashed,
                  int ok);
-  void update();  // recomputes the marginals after set_group calls
+  // Evidence from runs on commit x reverted on top of the bad end: under x
+  // they should be clean, under any other culprit they crash at the rate p
+  // (the culprit is still there), with no culprit at eps.
+  void set_revert(vcs::CommitIndex x, int crashed, int ok);
+  void update();  // recomputes the marginals after set_group / set_revert calls
 
   double prob(vcs::CommitIndex x) const { return post_[x]; }
   double none() const { return none_; }
@@ -61,6 +69,7 @@ class Posterior {
   const vcs::CommitGraph& graph_;
   PosteriorConfig config_;
   std::map<std::string, Group> groups_;
+  std::map<vcs::CommitIndex, Group> reverts_;
   std::map<vcs::CommitIndex, std::vector<std::uint8_t>> reach_;
   std::vector<double> post_;
   double none_ = 0;

@@ -88,16 +88,22 @@ double PosteriorSearch::step(const std::string& hash, int runs) {
 
 Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
   Verification v;
+  v.commit = culprit;
   std::vector<double> seconds;
-  auto count = [&](const std::string& h, int& done, int& crashed) {
+  // Runs added by this check, on a commit that may have been tested before.
+  auto count = [&](const std::string& h, int& done, int& crashed, int* ok = nullptr) {
     const auto* r = tester_.find(h);
-    int runs0 = r && r->reused_from.empty() ? static_cast<int>(r->runs.size()) : 0;
-    int crashed0 = r && r->reused_from.empty() ? r->evidence.matching : 0;
+    bool own = r && r->reused_from.empty();
+    int runs0 = own ? static_cast<int>(r->runs.size()) : 0;
+    int crashed0 = own ? r->evidence.matching : 0;
+    int ok0 = own ? r->evidence.ok : 0;
     seconds.push_back(step(h, runs));
     const auto& after = *tester_.find(h);
-    if (!after.built) return;
+    if (!after.built) return false;
     done = static_cast<int>(after.runs.size()) - runs0;
     crashed = after.evidence.matching - crashed0;
+    if (ok) *ok = after.evidence.ok - ok0;
+    return true;
   };
   log_.line(
       fmt::format("verifying the culprit {}: {} more runs on it and on its parent", culprit, runs));
@@ -107,7 +113,37 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
   if (parent_first) count(parents[0], v.parent_runs, v.parent_crashed);
   count(culprit, v.culprit_runs, v.culprit_crashed);
   if (!parents.empty() && !parent_first) count(parents[0], v.parent_runs, v.parent_crashed);
-  // The two checks are independent: with slots to spare they run side by side.
+  v.parent_passed = v.parent_crashed == 0;
+
+  auto& rc = v.revert;
+  rc.onto = onto_;
+  if (culprit == onto_) {
+    rc.skipped = "the culprit is the commit where the crash was seen: its parent is the revert";
+  } else {
+    auto rev = history_.revert(culprit, onto_);
+    if (!rev.commit) {
+      rc.skipped = "cannot revert it on " + onto_.substr(0, 12) + ": " + rev.reason;
+    } else {
+      rc.commit = *rev.commit;
+      log_.line(fmt::format("revert check: {} reverted on top of {} is {}", culprit.substr(0, 12),
+                            onto_.substr(0, 12), rc.commit));
+      // As many runs as on the culprit: a crash there means the culprit alone
+      // is not what makes the crash on --commit.
+      if (!count(rc.commit, rc.runs, rc.crashed, &rc.ok)) {
+        rc.skipped = "the revert does not build: " + tester_.find(rc.commit)->build_error;
+      } else {
+        // A result reused from an identical binary is that binary's evidence,
+        // counted already: the revert needs its own runs.
+        if (!tester_.find(rc.commit)->reused_from.empty()) {
+          rc.runs = rc.crashed = rc.ok = 0;
+          count(rc.commit, rc.runs, rc.crashed, &rc.ok);
+        }
+        rc.passed = rc.crashed == 0 && rc.runs > 0;
+      }
+    }
+  }
+  if (!rc.skipped.empty()) log_.line("revert check skipped: " + rc.skipped);
+  // The checks are independent: with slots to spare they run side by side.
   double sum = 0, slowest = 0;
   for (double s : seconds) {
     sum += s;
@@ -118,6 +154,7 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
 }
 
 SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std::string>& goods) {
+  onto_ = options_.revert_onto.empty() ? bad : options_.revert_onto;
   auto graph = history_.load_range(bad, goods);
   if (!tester_.order().empty()) last_ = tester_.order().back();
   Posterior post(graph);
@@ -145,15 +182,27 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
           std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-p))), 2, step_runs);
       auto v = verify(h, n);
       sync(post, graph, tester_, built, unusable);
-      // Passed: the answer still holds with every run counted, and the
-      // parent stayed clean. A flaky culprit may well show no crash in a
-      // few more runs; that alone is what the probability weighs.
-      v.passed = post.prob(best) >= options_.confidence && v.parent_crashed == 0;
-      log_.line(
-          fmt::format("verification {}: culprit crashed in {} of {} more runs, parent in {} of {}; "
-                      "culprit probability now {:.3f}",
-                      v.passed ? "passed" : "failed", v.culprit_crashed, v.culprit_runs,
-                      v.parent_crashed, v.parent_runs, post.prob(best)));
+      // The culprit check passes when the answer still holds with its new
+      // runs counted: a flaky culprit may well show no crash in a few more
+      // runs, and that alone is what the probability weighs.
+      v.culprit_passed = post.prob(best) >= options_.confidence;
+      if (!v.revert.commit.empty() && v.revert.skipped.empty()) {
+        // Every run the revert had so far (a second verification adds more).
+        const auto& e = tester_.find(v.revert.commit)->evidence;
+        post.set_revert(best, e.matching, e.ok);
+        post.update();
+      }
+      v.passed = v.culprit_passed && v.parent_passed && post.prob(best) >= options_.confidence &&
+                 (v.revert.passed || !v.revert.skipped.empty());
+      log_.line(fmt::format(
+          "verification {}: culprit crashed in {} of {} more runs, parent in {} of {}{}; "
+          "culprit probability now {:.3f}",
+          v.passed ? "passed" : "failed", v.culprit_crashed, v.culprit_runs, v.parent_crashed,
+          v.parent_runs,
+          v.revert.skipped.empty()
+              ? fmt::format(", the revert in {} of {}", v.revert.crashed, v.revert.runs)
+              : std::string(),
+          post.prob(best)));
       if (post.prob(best) >= options_.confidence) {
         out.culprit = h;
         out.verification = v;
@@ -212,6 +261,15 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
   }
   auto best = post.best();
   if (!out.confidence) out.confidence = out.culprit ? post.prob(best) : 1 - post.none();
+  // A revert of the culprit that still crashes: the culprit is where the
+  // crash first appeared, but the crash on the bad end does not hang on it
+  // alone (a second cause, or later code that depends on it).
+  if (out.culprit && out.verification && out.verification->commit == *out.culprit &&
+      out.verification->revert.crashed > 0) {
+    out.confidence /= 2;
+    log_.line(fmt::format("the crash survives the revert of {} on {}: confidence halved to {:.3f}",
+                          out.culprit->substr(0, 12), onto_.substr(0, 12), out.confidence));
+  }
   for (auto i : post.smallest_set(options_.confidence))
     if (post.prob(i) > 0.001 || out.candidates.empty())
       out.candidates.emplace_back(graph.hash(i), post.prob(i));

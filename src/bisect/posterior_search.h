@@ -24,6 +24,9 @@ struct SearchOptions {
   int parallel = 1;
   int runs = 10;                   // --runs: sets the most runs one step may take
   std::optional<PlanCosts> costs;  // fixed costs (the simulator); else measured, or the defaults
+  // Where verification reverts the culprit: --commit, where the crash was
+  // seen (empty: the range's crashing end).
+  std::string revert_onto;
 };
 
 struct SearchOutcome {
@@ -54,6 +57,7 @@ class PosteriorSearch {
   SearchOptions options_;
   double verify_seconds_ = 0;
   std::string last_;  // the commit the search tested last
+  std::string onto_;  // reverts go on top of it: --commit
 };
 
 }  // namespace culprit::bisect

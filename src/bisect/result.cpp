@@ -9,8 +9,10 @@ nlohmann::json BisectResult::to_json() const {
   j["verdict"] = verdict;
   j["commits"] = json::array();
   for (const auto& c : commits)
-    j["commits"].push_back({{"hash", c.hash}, {"title", c.title}, {"author", c.author}, {"date", c.date}});
-  j["boundary"] = boundary ? json{{"hash", boundary->hash}, {"title", boundary->title}} : json(nullptr);
+    j["commits"].push_back(
+        {{"hash", c.hash}, {"title", c.title}, {"author", c.author}, {"date", c.date}});
+  j["boundary"] =
+      boundary ? json{{"hash", boundary->hash}, {"title", boundary->title}} : json(nullptr);
   j["report"] = report ? json{{"title", report->first}, {"type", report->second}} : json(nullptr);
   j["noop_change"] = noop_change;
   j["is_release"] = is_release;
@@ -21,11 +23,13 @@ nlohmann::json BisectResult::to_json() const {
   j["total_seconds"] = total_seconds;
   j["steps"] = json::array();
   for (const auto& s : steps) {
-    json step{{"hash", s.hash},
-              {"title", s.title},
-              {"verdict", s.verdict},
-              {"signature", s.signature},
-              {"runs", {{"ok", s.ok}, {"crashed", s.crashed}, {"skipped", s.skipped}, {"titles", s.titles}}}};
+    json step{
+        {"hash", s.hash},
+        {"title", s.title},
+        {"verdict", s.verdict},
+        {"signature", s.signature},
+        {"runs",
+         {{"ok", s.ok}, {"crashed", s.crashed}, {"skipped", s.skipped}, {"titles", s.titles}}}};
     if (!s.reused_from.empty()) step["reused_from"] = s.reused_from;
     if (!s.build_error.empty()) step["build_error"] = s.build_error;
     j["steps"].push_back(std::move(step));
@@ -42,12 +46,29 @@ nlohmann::json BisectResult::to_json() const {
       j["candidates"].push_back(
           {{"hash", c.commit.hash}, {"title", c.commit.title}, {"probability", c.probability}});
   }
-  if (verification)
-    j["verification"] = {{"culprit_runs", verification->culprit_runs},
-                         {"culprit_crashed", verification->culprit_crashed},
-                         {"parent_runs", verification->parent_runs},
-                         {"parent_crashed", verification->parent_crashed},
-                         {"passed", verification->passed}};
+  if (verification) {
+    const auto& v = *verification;
+    json revert;
+    if (v.revert.skipped.empty())
+      revert = {{"commit", v.revert.commit},
+                {"onto", v.revert.onto},
+                {"runs", v.revert.runs},
+                {"crashed", v.revert.crashed},
+                {"passed", v.revert.passed}};
+    else
+      revert = {{"skipped", v.revert.skipped}, {"passed", nullptr}};
+    // A revert that was made was also built (it counts in `builds`), even
+    // when the check could not use it.
+    if (!v.revert.commit.empty()) revert["commit"] = v.revert.commit;
+    j["verification"] = {{"culprit_runs", v.culprit_runs},
+                         {"culprit_crashed", v.culprit_crashed},
+                         {"culprit_passed", v.culprit_passed},
+                         {"parent_runs", v.parent_runs},
+                         {"parent_crashed", v.parent_crashed},
+                         {"parent_passed", v.parent_passed},
+                         {"revert", revert},
+                         {"passed", v.passed}};
+  }
   if (wall_seconds > 0) j["wall_seconds"] = wall_seconds;
   if (aborted) {
     j["aborted"] = true;

@@ -27,11 +27,26 @@ struct StepRecord {
   std::string build_error;
 };
 
-// Extra runs on the culprit and its parent before reporting (--verify).
+// The culprit reverted on top of the commit where the crash was seen: if it
+// is the culprit, the crash should go away.
+struct RevertCheck {
+  std::string commit;   // the revert (in culprit's own store); empty when none was made
+  std::string onto;     // --commit
+  std::string skipped;  // why there is no revert check (conflicts, does not build)
+  int runs = 0, crashed = 0, ok = 0;
+  bool passed = false;  // made, built, and no run showed the crash
+};
+
+// Checks before reporting (--verify): extra runs on the culprit and its
+// parent, and the revert check.
 struct Verification {
+  std::string commit;  // the culprit checked
   int culprit_runs = 0, culprit_crashed = 0;
   int parent_runs = 0, parent_crashed = 0;
-  bool passed = false;
+  bool culprit_passed = false;  // still probable enough with these runs counted
+  bool parent_passed = false;   // the parent did not show the crash
+  RevertCheck revert;
+  bool passed = false;  // every check that could be made passed
 };
 
 struct Candidate {
@@ -40,8 +55,8 @@ struct Candidate {
 };
 
 struct BisectResult {
-  std::string mode;     // cause / fix
-  std::string verdict;  // found / inconclusive / crash-on-oldest / not-fixed
+  std::string mode;        // cause / fix
+  std::string verdict;     // found / inconclusive / crash-on-oldest / not-fixed
   bool reproduced = true;  // false: the crash did not reproduce on --commit (exit 1)
   bool aborted = false;
   std::string abort_reason;

@@ -28,6 +28,7 @@
 #include "util/process.h"
 #include "util/text.h"
 #include "vcs/repository.h"
+#include "vcs/revert_store.h"
 
 namespace culprit::cli {
 namespace {
@@ -346,7 +347,10 @@ int bisect_command(const Args& args) {
   }
   log.add_sink([&store](const std::string& line) { store->append_log(line); });
 
-  auto history = bisect::make_git_history(repo);
+  // Before the work trees: they borrow its objects too.
+  std::unique_ptr<vcs::RevertStore> reverts;
+  if (o.verify) reverts = std::make_unique<vcs::RevertStore>(repo, state / "reverts.git");
+  auto history = bisect::make_git_history(repo, reverts.get());
   auto workspace = bisect::make_git_workspace(repo, state / "worktrees" / "0");
   bisect::TesterConfig tconfig;
   tconfig.state_dir = state;

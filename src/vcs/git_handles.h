@@ -26,6 +26,9 @@ using PatchPtr = GitPtr<git_patch, git_patch_free>;
 using BlobPtr = GitPtr<git_blob, git_blob_free>;
 using TreeEntryPtr = GitPtr<git_tree_entry, git_tree_entry_free>;
 using RefPtr = GitPtr<git_reference, git_reference_free>;
+using OdbPtr = GitPtr<git_odb, git_odb_free>;
+using IndexPtr = GitPtr<git_index, git_index_free>;
+using SignaturePtr = GitPtr<git_signature, git_signature_free>;
 
 struct GitBuf {
   git_buf buf = GIT_BUF_INIT;

@@ -17,6 +17,7 @@ void ensure_libgit2() {
 
 struct Repository::Impl {
   RepoPtr repo;
+  std::vector<std::filesystem::path> extra_objects;
 
   git_oid oid(const std::string& hash) const {
     git_oid id;
@@ -73,9 +74,9 @@ std::string format_git_date(git_time_t time, int offset_minutes) {
   static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   int off = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-  return fmt::format("{} {} {} {:02}:{:02}:{:02} {} {}{:02}{:02}", days[tm.tm_wday], months[tm.tm_mon], tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900, offset_minutes < 0 ? '-' : '+', off / 60,
-                     off % 60);
+  return fmt::format("{} {} {} {:02}:{:02}:{:02} {} {}{:02}{:02}", days[tm.tm_wday],
+                     months[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     tm.tm_year + 1900, offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
 }
 
 Person person(const git_signature* s) { return s ? Person{s->name, s->email} : Person{}; }
@@ -89,7 +90,8 @@ Repository& Repository::operator=(Repository&&) noexcept = default;
 
 Repository Repository::open(const std::filesystem::path& path) {
   ensure_libgit2();
-  if (!std::filesystem::is_directory(path)) throw UserError("not a git repository: " + path.string());
+  if (!std::filesystem::is_directory(path))
+    throw UserError("not a git repository: " + path.string());
   git_repository* r = nullptr;
   if (git_repository_open_ext(&r, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
     throw UserError("not a git repository: " + path.string());
@@ -127,6 +129,21 @@ std::string Repository::resolve(const std::string& rev) const {
 
 std::string Repository::head() const { return resolve("HEAD"); }
 
+void Repository::add_object_dir(const std::filesystem::path& objects_dir) const {
+  auto dir = std::filesystem::absolute(objects_dir).lexically_normal();
+  for (const auto& d : impl_->extra_objects)
+    if (d == dir) return;
+  git_odb* odb = nullptr;
+  git_check(git_repository_odb(&odb, impl_->repo.get()), "opening the object database");
+  OdbPtr owned(odb);
+  git_check(git_odb_add_disk_alternate(odb, dir.c_str()), "adding objects from " + dir.string());
+  impl_->extra_objects.push_back(dir);
+}
+
+std::vector<std::filesystem::path> Repository::extra_object_dirs() const {
+  return impl_->extra_objects;
+}
+
 CommitInfo Repository::commit(const std::string& hash) const {
   auto c = impl_->lookup(hash);
   CommitInfo info;
@@ -158,7 +175,8 @@ bool Repository::is_ancestor(const std::string& ancestor, const std::string& des
   return r == 1;
 }
 
-std::optional<std::string> Repository::merge_base(const std::string& a, const std::string& b) const {
+std::optional<std::string> Repository::merge_base(const std::string& a,
+                                                  const std::string& b) const {
   git_oid oa = impl_->oid(a), ob = impl_->oid(b), out;
   int r = git_merge_base(&out, impl_->repo.get(), &oa, &ob);
   if (r == GIT_ENOTFOUND) return std::nullopt;
@@ -197,7 +215,8 @@ std::string Repository::diffstat(const std::string& hash) const {
   return std::string(buf.buf.ptr ? buf.buf.ptr : "", buf.buf.size);
 }
 
-std::optional<std::string> Repository::file_at(const std::string& hash, const std::string& path) const {
+std::optional<std::string> Repository::file_at(const std::string& hash,
+                                               const std::string& path) const {
   auto c = impl_->lookup(hash);
   auto tree = impl_->tree_of(c.get());
   git_tree_entry* e = nullptr;
@@ -205,13 +224,15 @@ std::optional<std::string> Repository::file_at(const std::string& hash, const st
   TreeEntryPtr entry(e);
   if (git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB) return std::nullopt;
   git_blob* b = nullptr;
-  git_check(git_blob_lookup(&b, impl_->repo.get(), git_tree_entry_id(entry.get())), "reading " + path);
+  git_check(git_blob_lookup(&b, impl_->repo.get(), git_tree_entry_id(entry.get())),
+            "reading " + path);
   BlobPtr blob(b);
   return std::string(static_cast<const char*>(git_blob_rawcontent(blob.get())),
                      static_cast<size_t>(git_blob_rawsize(blob.get())));
 }
 
-CommitGraph Repository::load_range(const std::string& bad, const std::vector<std::string>& goods) const {
+CommitGraph Repository::load_range(const std::string& bad,
+                                   const std::vector<std::string>& goods) const {
   git_revwalk* w = nullptr;
   git_check(git_revwalk_new(&w, impl_->repo.get()), "revwalk");
   RevwalkPtr walk(w);

@@ -19,14 +19,14 @@ struct Person {
 };
 
 struct CommitInfo {
-  std::string hash;                  // full hex
-  std::string title;                 // first line of the message
-  std::string message;               // whole message
+  std::string hash;     // full hex
+  std::string title;    // first line of the message
+  std::string message;  // whole message
   Person author;
   Person committer;
-  std::int64_t author_time = 0;      // seconds since the epoch
+  std::int64_t author_time = 0;  // seconds since the epoch
   int author_offset_minutes = 0;
-  std::string date;                  // RFC 2822-ish, as `git log` prints it: "Mon Jan 2 15:04:05 2006 +0000"
+  std::string date;  // RFC 2822-ish, as `git log` prints it: "Mon Jan 2 15:04:05 2006 +0000"
   std::vector<std::string> parents;  // full hex
   std::string tree;                  // tree id
 };
@@ -45,9 +45,9 @@ class Repository {
   Repository(Repository&&) noexcept;
   Repository& operator=(Repository&&) noexcept;
 
-  std::filesystem::path git_dir() const;      // .git (or the bare repository)
-  std::filesystem::path common_dir() const;   // where objects/ lives
-  std::filesystem::path work_dir() const;     // empty for bare repositories
+  std::filesystem::path git_dir() const;     // .git (or the bare repository)
+  std::filesystem::path common_dir() const;  // where objects/ lives
+  std::filesystem::path work_dir() const;    // empty for bare repositories
 
   // Full hash of a revision (anything `git rev-parse REV^{commit}` takes);
   // throws UserError("unknown revision REV") otherwise.
@@ -69,6 +69,13 @@ class Repository {
   CommitGraph load_range(const std::string& bad, const std::vector<std::string>& goods) const;
   // All tags: (name, commit hash) with annotated tags peeled.
   std::vector<std::pair<std::string, std::string>> tags() const;
+
+  // Also reads objects from `objects_dir` (culprit's own object store, e.g.
+  // the reverts it made), in this process only: the user's repository and
+  // its alternates file are not changed.
+  void add_object_dir(const std::filesystem::path& objects_dir) const;
+  // The directories added so; private work trees borrow them too.
+  std::vector<std::filesystem::path> extra_object_dirs() const;
 
   struct Impl;
 

@@ -1,8 +1,7 @@
 #include "vcs/work_tree.h"
 
-#include <fstream>
-
 #include "util/error.h"
+#include "vcs/borrowed_objects.h"
 #include "vcs/git_handles.h"
 
 namespace culprit::vcs {
@@ -22,30 +21,7 @@ WorkTree::WorkTree(const Repository& source, const std::filesystem::path& dir)
   impl_->repo.reset(r);
   // Borrow the user's objects instead of copying them: nothing is written
   // to the user's repository, and checkouts see every commit it has.
-  auto objects = std::filesystem::absolute(source.common_dir() / "objects").lexically_normal();
-  auto alternates = std::filesystem::path(git_repository_path(r)) / "objects" / "info" / "alternates";
-  std::filesystem::create_directories(alternates.parent_path());
-  std::string want = objects.string() + "\n";
-  // The user's own alternates (a shared clone) must be reachable too.
-  auto user_alternates = objects / "info" / "alternates";
-  if (std::filesystem::exists(user_alternates)) {
-    std::ifstream in(user_alternates);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#') continue;
-      std::filesystem::path p(line);
-      want += (p.is_absolute() ? p : (objects / p).lexically_normal()).string() + "\n";
-    }
-  }
-  std::string have;
-  if (std::filesystem::exists(alternates)) {
-    std::ifstream in(alternates);
-    have.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  if (have != want) {
-    std::ofstream out(alternates, std::ios::trunc);
-    out << want;
-    if (!out) throw std::runtime_error("cannot write " + alternates.string());
+  if (borrow_objects(git_repository_path(r), source)) {
     // Reopen so libgit2 sees the alternates.
     impl_->repo.reset();
     git_check(git_repository_open_ext(&r, dir_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr),
@@ -61,7 +37,8 @@ void WorkTree::checkout(const std::string& hash) {
   git_oid id;
   if (git_oid_fromstr(&id, hash.c_str()) != 0) throw UserError("not a full commit hash: " + hash);
   git_commit* c = nullptr;
-  git_check(git_commit_lookup(&c, impl_->repo.get(), &id), "looking up " + hash + " in the work tree");
+  git_check(git_commit_lookup(&c, impl_->repo.get(), &id),
+            "looking up " + hash + " in the work tree");
   CommitPtr commit(c);
   // Only the culprit holding the state directory's lock works here, so a
   // lock file in this private repository was left by one killed in the
@@ -72,8 +49,9 @@ void WorkTree::checkout(const std::string& hash) {
   // Forced: culprit owns this tree. Untracked files (build output) stay, so
   // builds are incremental; unchanged files keep their timestamps.
   opts.checkout_strategy = GIT_CHECKOUT_FORCE;
-  git_check(git_checkout_tree(impl_->repo.get(), reinterpret_cast<git_object*>(commit.get()), &opts),
-            "checking out " + hash);
+  git_check(
+      git_checkout_tree(impl_->repo.get(), reinterpret_cast<git_object*>(commit.get()), &opts),
+      "checking out " + hash);
   git_check(git_repository_set_head_detached(impl_->repo.get(), &id), "detaching HEAD at " + hash);
 }
 

@@ -48,11 +48,62 @@ TEST_F(PosteriorBisection, FindsTheCulpritOfAFlakyCrashWithConfidenceAndVerifica
   EXPECT_GT(v["parent_runs"].get<int>(), 0);
   EXPECT_EQ(v["parent_crashed"].get<int>(), 0);
   EXPECT_THAT(o.output, HasSubstr("verification passed"));
+  EXPECT_TRUE(v["culprit_passed"].get<bool>());
+  EXPECT_TRUE(v["parent_passed"].get<bool>());
+  // The culprit reverted on top of --commit no longer crashes.
+  const auto& rev = v["revert"];
+  ASSERT_TRUE(rev.contains("commit")) << v.dump();
+  EXPECT_EQ(rev["onto"], c.back());
+  EXPECT_GT(rev["runs"].get<int>(), 0);
+  EXPECT_EQ(rev["crashed"].get<int>(), 0);
+  EXPECT_TRUE(rev["passed"].get<bool>());
+  EXPECT_THAT(o.output, HasSubstr("revert check: " + bug.substr(0, 12) + " reverted on top of"));
   // Every commit is built once, however often the search came back to it.
   std::set<std::string> built;
   for (const auto& s : o.result["steps"])
     if (!s.contains("reused_from")) built.insert(s["hash"].get<std::string>());
-  EXPECT_EQ(o.result["builds"].get<int>(), static_cast<int>(built.size()));
+  // ... and the revert check built one commit more.
+  EXPECT_EQ(o.result["builds"].get<int>(), static_cast<int>(built.size()) + 1);
+}
+
+// A second, independent cause later in the range: the first bad commit is
+// found, but reverting it on top of --commit does not make the crash go
+// away, and the result must not claim the usual confidence.
+TEST_F(PosteriorBisection, RevertCheckFailsWhenTheCrashHasASecondCause) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 24; ++i)
+    c.push_back(i == 9    ? code_commit(i, "bug.txt", "BUG\n")
+                : i == 18 ? code_commit(i, "bug2.txt", "BUG\n")
+                          : code_commit(i));
+  auto o = bisect("--good " + c[0] + " --commit " + c.back());
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{c[9]}) << o.output;
+  const auto& v = o.result["verification"];
+  EXPECT_TRUE(v["parent_passed"].get<bool>()) << v.dump();
+  EXPECT_GT(v["revert"]["crashed"].get<int>(), 0) << v.dump();
+  EXPECT_FALSE(v["revert"]["passed"].get<bool>());
+  EXPECT_FALSE(v["passed"].get<bool>());
+  EXPECT_LT(o.result["confidence"].get<double>(), 0.66) << o.output;
+  EXPECT_THAT(o.output, HasSubstr("verification failed"));
+}
+
+// The culprit's change was edited later: it does not revert cleanly, which
+// is said, and the other checks decide.
+TEST_F(PosteriorBisection, RevertCheckIsSkippedWhenTheCulpritDoesNotRevertCleanly) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 20; ++i)
+    c.push_back(i == 7    ? code_commit(i, "bug.txt", "BUG\n")
+                : i == 12 ? code_commit(i, "bug.txt", "BUG\nBUG again\n")
+                          : code_commit(i));
+  auto o = bisect("--good " + c[0] + " --commit " + c.back());
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{c[7]}) << o.output;
+  const auto& v = o.result["verification"];
+  EXPECT_THAT(v["revert"]["skipped"].get<std::string>(), HasSubstr("bug.txt")) << v.dump();
+  EXPECT_TRUE(v["revert"]["passed"].is_null());
+  EXPECT_TRUE(v["passed"].get<bool>()) << v.dump();
+  EXPECT_GE(o.result["confidence"].get<double>(), 0.95);
+  EXPECT_THAT(o.output, HasSubstr("revert check skipped: cannot revert it on"));
 }
 
 TEST_F(PosteriorBisection, NoVerifyLeavesTheCheckOut) {

@@ -70,7 +70,7 @@ std::string GitRepo::head() { return git("rev-parse HEAD"); }
 
 std::string GitRepo::fingerprint() {
   auto r = sh("git rev-parse HEAD && git symbolic-ref -q HEAD; git for-each-ref && git status --porcelain "
-              "--ignored && git ls-files -s && sha256sum .git/index",
+              "--ignored && git ls-files -s && sha256sum .git/index && git count-objects -v",
               dir_, false);
   return r.output;
 }

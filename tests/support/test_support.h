@@ -43,7 +43,7 @@ class GitRepo {
   std::string merge(const std::string& rev, const std::string& message);  // --no-ff
   std::string head();
   // Snapshot of everything that culprit must leave alone: HEAD, refs, index,
-  // work tree status. Compare before and after a run.
+  // work tree status, the number of objects. Compare before and after a run.
   std::string fingerprint();
 
  private:
