@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -20,13 +20,12 @@ constexpr const char* kSameTree = "same-tree:";
 // Marks run records taken over from an earlier bisection's identical binary.
 constexpr const char* kEarlier = "earlier:";
 
-
 RunSummary from_record(const store::RunRecord& rec) {
   RunSummary s;
-  s.status = rec.status == "ok"            ? run::RunStatus::ok
-             : rec.status == "crashed"     ? run::RunStatus::crashed
-             : rec.status == "untestable"  ? run::RunStatus::untestable
-                                           : run::RunStatus::infra_error;
+  s.status = rec.status == "ok"           ? run::RunStatus::ok
+             : rec.status == "crashed"    ? run::RunStatus::crashed
+             : rec.status == "untestable" ? run::RunStatus::untestable
+                                          : run::RunStatus::infra_error;
   s.title = rec.title;
   s.type = rec.type;
   s.report = rec.report;
@@ -56,8 +55,8 @@ void check_interrupt() {
 }  // namespace
 
 CommitTester::CommitTester(History& history, Workspace& workspace, build::Builder& builder,
-                           run::TestRunner& runner, Strategy& strategy, store::Journal& journal, BisectLog& log,
-                           TesterConfig config)
+                           run::TestRunner& runner, Strategy& strategy, store::Journal& journal,
+                           BisectLog& log, TesterConfig config)
     : history_(history),
       workspace_(workspace),
       builder_(builder),
@@ -66,6 +65,7 @@ CommitTester::CommitTester(History& history, Workspace& workspace, build::Builde
       journal_(journal),
       log_(log),
       config_(std::move(config)) {
+  target_title_ = config_.target_title;
   // Which commit's build output the work tree holds survives a kill, so a
   // resumed bisection does not rebuild just to run the remaining tests.
   std::error_code ec;
@@ -75,7 +75,9 @@ CommitTester::CommitTester(History& history, Workspace& workspace, build::Builde
   }
 }
 
-std::filesystem::path CommitTester::built_marker() const { return config_.state_dir / "worktree-built"; }
+std::filesystem::path CommitTester::built_marker() const {
+  return config_.state_dir / "worktree-built";
+}
 
 void CommitTester::set_built(const std::string& hash) {
   built_in_workspace_ = hash;
@@ -100,9 +102,11 @@ const CommitResult* CommitTester::find(const std::string& hash) const {
   return it == results_.end() ? nullptr : &it->second;
 }
 
-CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash, bool need_artifacts) {
+CommitTester::BuildOutcome CommitTester::ensure_built(const std::string& hash,
+                                                      bool need_artifacts) {
   const std::string key = builder_.cache_key();
-  if (auto rec = journal_.find_build(hash, key); rec && (!need_artifacts || built_in_workspace_ == hash || !rec->ok)) {
+  if (auto rec = journal_.find_build(hash, key);
+      rec && (!need_artifacts || built_in_workspace_ == hash || !rec->ok)) {
     signatures_[hash] = rec->signature;
     if (starts_with(rec->log_path, kSameTree))  // replayed: say it again, so the log is the same
       log_same_tree(hash, rec->log_path.substr(std::string_view(kSameTree).size()));
@@ -176,7 +180,8 @@ void CommitTester::evict_artifacts(const std::string& keep) {
     total += bytes;
   }
   // Least recently used first; the commit being worked on always stays.
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.used < b.used; });
   for (const auto& e : entries) {
     if (total <= config_.cache_bytes) break;
     if (e.dir.filename() == keep || e.dir.filename() == built_in_workspace_) continue;
@@ -239,22 +244,27 @@ void CommitTester::run_tests(CommitResult& r, Role role) {
   // first process did, and takes the same next steps.
   for (const auto& rec : journal_.runs(r.hash, key)) {
     if (run_target_ && static_cast<int>(r.runs.size()) >= *run_target_) break;
+    if (crashed_since(r, stop_from_)) break;  // where the first process stopped
     r.runs.push_back(from_record(rec));
   }
   std::mutex mu;
   for (;;) {
     r.evidence = tally(r.runs);
-    int want = run_target_ ? *run_target_ - r.evidence.total() : strategy_.more_runs(r.evidence, role);
+    if (crashed_since(r, stop_from_)) break;
+    int want =
+        run_target_ ? *run_target_ - r.evidence.total() : strategy_.more_runs(r.evidence, role);
     if (want <= 0) break;
-    if (built_in_workspace_ != r.hash) {
-      // Resumed after the build was recorded: the work tree may hold another
-      // commit's output, so build again before running.
+    if (built_in_workspace_ != r.hash && !artifacts_ready(r.hash)) {
+      // The work tree holds another commit's output (a resumed bisection, or
+      // more runs on a commit built earlier): build again before running.
       auto b = ensure_built(r.hash, true);
-      if (!b.ok) throw AbortError("commit " + r.hash + " built before but fails to build now: " + b.error);
+      if (!b.ok)
+        throw AbortError("commit " + r.hash + " built before but fails to build now: " + b.error);
       r.build_seconds += b.seconds;
     }
     std::error_code ec;  // mark the artifacts as used, for the cache's LRU order
-    std::filesystem::last_write_time(out_dir(r.hash), std::filesystem::file_time_type::clock::now(), ec);
+    std::filesystem::last_write_time(out_dir(r.hash), std::filesystem::file_time_type::clock::now(),
+                                     ec);
     int batch = std::min(want, std::max(1, config_.jobs));
     log_.progress().commit = r.hash;
     log_.progress().activity = "testing";
@@ -311,6 +321,24 @@ void CommitTester::run_tests(CommitResult& r, Role role) {
   for (const auto& run : r.runs) r.test_seconds += run.seconds;
 }
 
+bool CommitTester::crashed_since(const CommitResult& r, std::optional<int> from) const {
+  if (!from || target_title_.empty()) return false;
+  for (auto i = static_cast<std::size_t>(*from); i < r.runs.size(); ++i)
+    if (r.runs[i].status == run::RunStatus::crashed && r.runs[i].title == target_title_)
+      return true;
+  return false;
+}
+
+bool CommitTester::artifacts_ready(const std::string& hash) const {
+  if (runner_.needs_work_tree()) return false;
+  // Artifacts are kept per commit unless --cache-size evicted them (it
+  // removes the directory); a recorded successful build wrote them there.
+  std::error_code ec;
+  if (!std::filesystem::is_directory(out_dir(hash), ec)) return false;
+  auto rec = journal_.find_build(hash, builder_.cache_key());
+  return rec && rec->ok && !starts_with(rec->log_path, kSameTree);
+}
+
 void CommitTester::log_runs(const CommitResult& r) {
   if (r.runs.empty()) return;
   bool same = true;
@@ -319,7 +347,8 @@ void CommitTester::log_runs(const CommitResult& r) {
     log_.line("all runs: " + describe(r.runs.front()));
     return;
   }
-  for (size_t i = 0; i < r.runs.size(); ++i) log_.line(fmt::format("run #{}: {}", i, describe(r.runs[i])));
+  for (size_t i = 0; i < r.runs.size(); ++i)
+    log_.line(fmt::format("run #{}: {}", i, describe(r.runs[i])));
 }
 
 const CommitResult& CommitTester::test(const std::string& hash, Role role) {
@@ -333,7 +362,8 @@ const CommitResult& CommitTester::test(const std::string& hash, Role role) {
 const CommitResult& CommitTester::retest_reused(const std::string& hash) {
   auto it = results_.find(hash);
   if (it == results_.end() || it->second.reused_from.empty()) return test(hash, Role::bisect);
-  log_.line(fmt::format("checking {}: its result was reused from {}", hash, it->second.reused_from));
+  log_.line(
+      fmt::format("checking {}: its result was reused from {}", hash, it->second.reused_from));
   results_.erase(it);
   order_.erase(std::find(order_.begin(), order_.end(), hash));
   return test_impl(hash, Role::bisect, false);
@@ -342,12 +372,15 @@ const CommitResult& CommitTester::retest_reused(const std::string& hash) {
 const CommitResult& CommitTester::test_runs(const std::string& hash, int runs) {
   if (results_.count(hash)) return run_more(hash, runs);
   run_target_ = runs;
+  stop_from_ = 0;
   try {
     const auto& r = test_impl(hash, Role::bisect, true);
     run_target_.reset();
+    stop_from_.reset();
     return r;
   } catch (...) {
     run_target_.reset();
+    stop_from_.reset();
     throw;
   }
 }
@@ -369,13 +402,16 @@ const CommitResult& CommitTester::run_more(const std::string& hash, int runs) {
   log_.line(fmt::format("{} more run{} on commit {}", runs, runs == 1 ? "" : "s", hash));
   r.runs.clear();
   run_target_ = own + runs;
+  stop_from_ = own;
   try {
     run_tests(r, Role::bisect);
   } catch (...) {
     run_target_.reset();
+    stop_from_.reset();
     throw;
   }
   run_target_.reset();
+  stop_from_.reset();
   log_runs(r);
   r.evidence = tally(r.runs);
   r.verdict = strategy_.decide(r.evidence, Role::bisect);
@@ -425,8 +461,9 @@ const CommitResult& CommitTester::test_impl(const std::string& hash, Role role, 
       if (journal_.runs(hash, runner_key).empty()) {
         auto [from, earlier] = journal_.earlier_runs(b.signature, runner_key);
         if (!earlier.empty()) {
-          log_.line(fmt::format("kernel signature matches {} tested in an earlier bisection, reusing its {} runs",
-                                from, earlier.size()));
+          log_.line(fmt::format(
+              "kernel signature matches {} tested in an earlier bisection, reusing its {} runs",
+              from, earlier.size()));
           for (auto rec : earlier) {
             rec.commit = hash;
             rec.log_path = kEarlier + from;
@@ -438,8 +475,9 @@ const CommitResult& CommitTester::test_impl(const std::string& hash, Role role, 
         // Replaying: say it again, so that the log is the same.
         size_t n = 0;
         for (const auto& rec : recorded) n += starts_with(rec.log_path, kEarlier);
-        log_.line(fmt::format("kernel signature matches {} tested in an earlier bisection, reusing its {} runs",
-                              recorded.front().log_path.substr(std::string_view(kEarlier).size()), n));
+        log_.line(fmt::format(
+            "kernel signature matches {} tested in an earlier bisection, reusing its {} runs",
+            recorded.front().log_path.substr(std::string_view(kEarlier).size()), n));
       }
       run_tests(r, role);
       log_runs(r);
@@ -483,7 +521,8 @@ double CommitTester::confidence() const {
   double p = crash_rate();
   double conf = 1.0;
   for (const auto& [h, r] : results_)
-    if (r.verdict == Verdict::good && r.reused_from.empty()) conf *= 1.0 - std::pow(1.0 - p, r.evidence.ok);
+    if (r.verdict == Verdict::good && r.reused_from.empty())
+      conf *= 1.0 - std::pow(1.0 - p, r.evidence.ok);
   return conf;
 }
 

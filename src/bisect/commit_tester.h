@@ -42,20 +42,25 @@ struct TesterConfig {
   int jobs = 1;
   int max_infra_errors = 10;
   std::uintmax_t cache_bytes = 0;  // limit for build artifacts under out/ (0: none), LRU eviction
+  // The crash to bisect (--title); empty: the start commit's most frequent.
+  // Other crash titles are evidence of an unrelated bug only.
+  std::string target_title;
 };
 
 class CommitTester {
  public:
-  CommitTester(History& history, Workspace& workspace, build::Builder& builder, run::TestRunner& runner,
-               Strategy& strategy, store::Journal& journal, BisectLog& log, TesterConfig config);
+  CommitTester(History& history, Workspace& workspace, build::Builder& builder,
+               run::TestRunner& runner, Strategy& strategy, store::Journal& journal, BisectLog& log,
+               TesterConfig config);
 
   // Builds and tests `hash` once; later calls return the same result.
   const CommitResult& test(const std::string& hash, Role role);
   // Runs the test on a commit whose result was reused from an identical
   // binary, so that the answer never rests on a reused result.
   const CommitResult& retest_reused(const std::string& hash);
-  // Builds and tests `hash` with exactly `runs` runs (an untested commit), or
-  // runs it `runs` more times (a tested one): the posterior strategy's step.
+  // Builds and tests `hash` with `runs` runs (an untested commit), or runs
+  // it `runs` more times (a tested one): the posterior strategy's step. It
+  // ends early at the first crash with the bisected title.
   const CommitResult& test_runs(const std::string& hash, int runs);
   // `runs` more runs on a commit tested and built before; never a new build
   // in the count (the work tree is rebuilt if it holds another commit). A
@@ -92,6 +97,9 @@ class CommitTester {
   const CommitResult& test_impl(const std::string& hash, Role role, bool allow_reuse);
   void run_tests(CommitResult& r, Role role);
   void log_runs(const CommitResult& r);
+  // More runs on `hash` can use its kept artifacts without a rebuild.
+  bool artifacts_ready(const std::string& hash) const;
+  bool crashed_since(const CommitResult& r, std::optional<int> from) const;
   Evidence tally(const std::vector<RunSummary>& runs) const;
   std::filesystem::path out_dir(const std::string& hash) const;
   std::filesystem::path built_marker() const;
@@ -112,12 +120,17 @@ class CommitTester {
   std::map<std::string, CommitResult> results_;
   std::vector<std::string> order_;
   std::map<std::string, std::string> signatures_;  // hash -> signature of builds done or recorded
-  std::string built_in_workspace_;  // commit whose build output the work tree holds
+  std::string built_in_workspace_;                 // commit whose build output the work tree holds
   std::string target_title_;
   std::set<std::string> built_commits_;
   int runs_ = 0;
   int infra_errors_ = 0;
-  std::optional<int> run_target_;  // total runs wanted on the commit being tested, instead of the strategy's
+  std::optional<int>
+      run_target_;  // total runs wanted on the commit being tested, instead of the strategy's
+  // The posterior's steps end at a crash with the bisected title among the
+  // runs from this index on: one such crash settles the commit, more runs
+  // on it buy nothing.
+  std::optional<int> stop_from_;
 };
 
 }  // namespace culprit::bisect
