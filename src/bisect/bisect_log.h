@@ -10,14 +10,17 @@ namespace culprit::bisect {
 
 // Where a bisection is, for a status line; not part of the log.
 struct Progress {
-  std::string phase;          // "testing the start commit", "walking back over releases", "bisecting", ...
-  int step = 0;               // DAG bisection steps done
-  int steps_left = -1;        // git's estimate, -1 before the DAG bisection
-  long candidates = -1;       // commits that could still be the answer, -1 when unknown
-  std::string commit;         // being built or tested
-  std::string activity;       // "building", "testing"
-  int runs_done = 0;          // on `commit`
+  std::string phase;  // "testing the start commit", "walking back over releases", "bisecting", ...
+  int step = 0;       // DAG bisection steps done
+  int steps_left = -1;   // git's estimate, -1 before the DAG bisection
+  long candidates = -1;  // commits that could still be the answer, -1 when unknown
+  std::string commit;    // being built or tested
+  std::string activity;  // "building", "testing"
+  int runs_done = 0;     // on `commit`
   int runs_wanted = 0;
+  // With commits tested at the same time: one entry per busy work tree
+  // ("testing 0123456789ab (runs 2/4)"); empty when at most one is busy.
+  std::vector<std::string> busy;
 };
 
 class BisectLog {
