@@ -220,5 +220,39 @@ TEST_F(Parallel, KilledInTheMiddleOfABatchResumesToTheSameResultAndLog) {
   EXPECT_LE(repeated, 2) << "at most the command in progress in each of the two work trees";
 }
 
+TEST_F(Parallel, SigtermDuringABatchStopsTheCommandsAndTheSameCommandResumes) {
+  make_history();
+  auto state = tmp_ / "state";
+  auto events = tmp_ / "events";
+  std::string cmd = shell_quote(culprit_binary()) + " " + args(state, events, 2);
+  // SIGTERM once runs of two commits are open at the same time.
+  auto r =
+      sh("(" + cmd +
+             " >/dev/null 2>&1 & pid=$!; n=0; while [ $n -lt 600 ]; do"
+             "  open=$(awk '$1==\"begin\"{o[$2\" \"$3]=$2} $1==\"end\"{delete o[$2\" \"$3]}"
+             "    END{for(k in o) c[o[k]]=1; n=0; for(x in c) n++; print n}' " +
+             events.string() +
+             " 2>/dev/null || echo 0);"
+             "  if [ \"${open:-0}\" -ge 2 ]; then kill -TERM $pid; wait $pid; echo $?; exit; fi;"
+             "  sleep 0.02; n=$((n+1)); done; kill -KILL $pid; echo timeout)",
+         {}, false);
+  auto said = split_lines(std::string(trim(r.output)));
+  ASSERT_FALSE(said.empty());
+  EXPECT_EQ(std::string(said.back()), "3") << "interrupted: exit status 3, state kept";
+  auto j = result(state);
+  EXPECT_TRUE(j["aborted"].get<bool>()) << j.dump();
+  // The commands of both work trees were killed: nothing runs on and ends
+  // after culprit has gone.
+  auto n = read_events(events).size();
+  sh("sleep 0.6", {}, false);
+  EXPECT_EQ(read_events(events).size(), n) << read_file(events);
+  auto resumed = run_culprit(args(state, events, 2));
+  ASSERT_EQ(resumed.status(), 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming"), std::string::npos);
+  auto done = result(state);
+  EXPECT_EQ(done["verdict"], "found");
+  EXPECT_EQ(hashes(done["commits"]), std::vector<std::string>{c_[17]});
+}
+
 }  // namespace
 }  // namespace culprit::testing
