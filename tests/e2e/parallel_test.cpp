@@ -184,7 +184,8 @@ TEST_F(Parallel, KilledInTheMiddleOfABatchResumesToTheSameResultAndLog) {
           "  sleep 0.02; n=$((n+1)); done; kill -KILL $pid; wait $pid; echo timeout)",
       {}, false);
   // The last line says how it ended (the shell may say "Killed" before it).
-  auto said = split_lines(std::string(trim(killed.output)));
+  std::string text(trim(killed.output));
+  auto said = split_lines(text);
   ASSERT_FALSE(said.empty());
   ASSERT_EQ(std::string(said.back()), "killed") << read_file(tmp_ / "killed-output");
   auto before = read_events(events);
@@ -236,7 +237,8 @@ TEST_F(Parallel, SigtermDuringABatchStopsTheCommandsAndTheSameCommandResumes) {
              "  if [ \"${open:-0}\" -ge 2 ]; then kill -TERM $pid; wait $pid; echo $?; exit; fi;"
              "  sleep 0.02; n=$((n+1)); done; kill -KILL $pid; echo timeout)",
          {}, false);
-  auto said = split_lines(std::string(trim(r.output)));
+  std::string text(trim(r.output));
+  auto said = split_lines(text);
   ASSERT_FALSE(said.empty());
   EXPECT_EQ(std::string(said.back()), "3") << "interrupted: exit status 3, state kept";
   auto j = result(state);
