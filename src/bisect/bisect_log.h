@@ -18,6 +18,9 @@ struct Progress {
   std::string activity;  // "building", "testing"
   int runs_done = 0;     // on `commit`
   int runs_wanted = 0;
+  // With commits tested at the same time: one entry per busy work tree
+  // ("testing 0123456789ab (runs 2/4)"); empty when at most one is busy.
+  std::vector<std::string> busy;
 };
 
 class BisectLog {

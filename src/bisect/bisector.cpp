@@ -71,24 +71,27 @@ bool Bisector::start_reproduces(const std::string& heading, BisectResult& result
   log_.line(heading + options_.commit);
   if (!tester_.target_title().empty()) log_.line("crash to bisect: " + tester_.target_title());
   log_.progress().phase = "testing the start commit";
-  const auto& start = tester_.test(options_.commit, Role::start);
+  std::vector<const CommitResult*> round;
+  if (beside.empty()) {
+    round.push_back(&tester_.test(options_.commit, Role::start));
+  } else {
+    // Built and run in the same round as the start commit (at the same time
+    // with --parallel), so they are spent even when the crash does not
+    // reproduce: the price of a round.
+    for (const auto& [hash, runs] : beside)
+      log_.line(fmt::format("testing {} beside the start commit ({} runs): {}", hash, runs,
+                            history_.info(hash).title));
+    round = tester_.test_batch(beside, options_.commit);
+    for (const auto* r : round) {
+      opening_.insert(r->hash);
+      opening_wall_ = std::max(opening_wall_, r->build_seconds + r->test_seconds);
+    }
+  }
+  const auto& start = *round.front();
   bool reproduced = start.verdict == Verdict::bad;
   // A crash named with --title is the one to see: other crashes there are
   // another bug, however often they come.
   if (!tester_.target_title().empty() && start.evidence.matching == 0) reproduced = false;
-  if (!beside.empty()) {
-    // Built and run in the same round as the start commit, so they are
-    // spent even when the crash does not reproduce: the price of a round.
-    opening_ = {options_.commit};
-    opening_wall_ = start.build_seconds + start.test_seconds;
-    for (const auto& [hash, runs] : beside) {
-      log_.line(fmt::format("testing {} beside the start commit ({} runs)", hash, runs));
-      log_.line(fmt::format("[{}] {}", hash, history_.info(hash).title));
-      const auto& r = tester_.test_runs(hash, runs);
-      opening_.insert(hash);
-      opening_wall_ = std::max(opening_wall_, r.build_seconds + r.test_seconds);
-    }
-  }
   if (reproduced) return true;
   log_.line("the crash does not reproduce on " + options_.commit);
   result.reproduced = false;

@@ -87,34 +87,57 @@ double PosteriorSearch::step(const std::string& hash, int runs) {
   return step_seconds(&r) - before;
 }
 
+double PosteriorSearch::batch(const std::vector<std::pair<std::string, int>>& steps) {
+  if (steps.empty()) return 0;
+  std::vector<double> before;
+  for (const auto& s : steps) before.push_back(step_seconds(tester_.find(s.first)));
+  last_ = steps.back().first;
+  auto results = tester_.test_batch(steps);
+  // The steps run side by side: the round takes as long as the slowest.
+  double slowest = 0;
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    slowest = std::max(slowest, step_seconds(results[i]) - before[i]);
+  return slowest;
+}
+
 Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
   Verification v;
   v.commit = culprit;
   std::vector<double> seconds;
-  // Runs added by this check, on a commit that may have been tested before.
-  auto count = [&](const std::string& h, int& done, int& crashed, int* ok = nullptr) {
+  // Runs added by this check, on a commit that may have been tested before:
+  // what it had before, then what the check added.
+  struct Before {
+    int runs = 0, crashed = 0, ok = 0;
+  };
+  auto before = [&](const std::string& h) {
     const auto* r = tester_.find(h);
     bool own = r && r->reused_from.empty();
-    int runs0 = own ? static_cast<int>(r->runs.size()) : 0;
-    int crashed0 = own ? r->evidence.matching : 0;
-    int ok0 = own ? r->evidence.ok : 0;
-    seconds.push_back(step(h, runs));
+    return own ? Before{static_cast<int>(r->runs.size()), r->evidence.matching, r->evidence.ok}
+               : Before{};
+  };
+  auto added = [&](const std::string& h, const Before& b, int& done, int& crashed,
+                   int* ok = nullptr) {
     const auto& after = *tester_.find(h);
     if (!after.built) return false;
-    done = static_cast<int>(after.runs.size()) - runs0;
-    crashed = after.evidence.matching - crashed0;
-    if (ok) *ok = after.evidence.ok - ok0;
+    done = static_cast<int>(after.runs.size()) - b.runs;
+    crashed = after.evidence.matching - b.crashed;
+    if (ok) *ok = after.evidence.ok - b.ok;
     return true;
+  };
+  auto count = [&](const std::string& h, int& done, int& crashed, int* ok = nullptr) {
+    auto b = before(h);
+    seconds.push_back(step(h, runs));
+    return added(h, b, done, crashed, ok);
   };
   log_.line(
       fmt::format("verifying the culprit {}: {} more runs on it and on its parent", culprit, runs));
   auto parents = history_.info(culprit).parents;
   // The commit the work tree holds first: one rebuild fewer.
   bool parent_first = !parents.empty() && parents[0] == last_;
-  if (parent_first) count(parents[0], v.parent_runs, v.parent_crashed);
-  count(culprit, v.culprit_runs, v.culprit_crashed);
-  if (!parents.empty() && !parent_first) count(parents[0], v.parent_runs, v.parent_crashed);
-  v.parent_passed = v.parent_crashed == 0;
+  std::vector<std::string> checks;
+  if (parent_first) checks.push_back(parents[0]);
+  checks.push_back(culprit);
+  if (!parents.empty() && !parent_first) checks.push_back(parents[0]);
 
   auto& rc = v.revert;
   rc.onto = onto_;
@@ -126,31 +149,58 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
       rc.skipped = "cannot revert it on " + onto_.substr(0, 12) + ": " + rev.reason;
     } else {
       rc.commit = *rev.commit;
+    }
+  }
+  // With slots to spare the checks are independent and run side by side:
+  // the revert (made first) goes into the same batch.
+  bool together = options_.parallel > 1;
+  if (together && !rc.commit.empty())
+    log_.line(fmt::format("revert check: {} reverted on top of {} is {}", culprit.substr(0, 12),
+                          onto_.substr(0, 12), rc.commit));
+  std::vector<std::string> all = checks;
+  if (together && !rc.commit.empty()) all.push_back(rc.commit);
+  std::vector<Before> befores;
+  for (const auto& h : all) befores.push_back(before(h));
+  if (together) {
+    std::vector<std::pair<std::string, int>> steps;
+    for (const auto& h : all) steps.emplace_back(h, runs);
+    seconds.push_back(batch(steps));
+  }
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    const std::string& h = checks[i];
+    bool parent = h != culprit;
+    int& done = parent ? v.parent_runs : v.culprit_runs;
+    int& crashed = parent ? v.parent_crashed : v.culprit_crashed;
+    if (together)
+      added(h, befores[i], done, crashed);
+    else
+      count(h, done, crashed);
+  }
+  v.parent_passed = v.parent_crashed == 0;
+
+  if (!rc.commit.empty()) {
+    if (!together)
       log_.line(fmt::format("revert check: {} reverted on top of {} is {}", culprit.substr(0, 12),
                             onto_.substr(0, 12), rc.commit));
-      // As many runs as on the culprit: a crash there means the culprit alone
-      // is not what makes the crash on --commit.
-      if (!count(rc.commit, rc.runs, rc.crashed, &rc.ok)) {
-        rc.skipped = "the revert does not build: " + tester_.find(rc.commit)->build_error;
-      } else {
-        // A result reused from an identical binary is that binary's evidence,
-        // counted already: the revert needs its own runs.
-        if (!tester_.find(rc.commit)->reused_from.empty()) {
-          rc.runs = rc.crashed = rc.ok = 0;
-          count(rc.commit, rc.runs, rc.crashed, &rc.ok);
-        }
-        rc.passed = rc.crashed == 0 && rc.runs > 0;
+    // As many runs as on the culprit: a crash there means the culprit alone
+    // is not what makes the crash on --commit.
+    bool built = together ? added(rc.commit, befores.back(), rc.runs, rc.crashed, &rc.ok)
+                          : count(rc.commit, rc.runs, rc.crashed, &rc.ok);
+    if (!built) {
+      rc.skipped = "the revert does not build: " + tester_.find(rc.commit)->build_error;
+    } else {
+      // A result reused from an identical binary is that binary's evidence,
+      // counted already: the revert needs its own runs.
+      if (!tester_.find(rc.commit)->reused_from.empty()) {
+        rc.runs = rc.crashed = rc.ok = 0;
+        count(rc.commit, rc.runs, rc.crashed, &rc.ok);
       }
+      rc.passed = rc.crashed == 0 && rc.runs > 0;
     }
   }
   if (!rc.skipped.empty()) log_.line("revert check skipped: " + rc.skipped);
-  // The checks are independent: with slots to spare they run side by side.
-  double sum = 0, slowest = 0;
-  for (double s : seconds) {
-    sum += s;
-    slowest = std::max(slowest, s);
-  }
-  verify_seconds_ += options_.parallel > 1 ? slowest : sum;
+  // Side by side, a batch takes as long as its slowest check.
+  for (double s : seconds) verify_seconds_ += s;
   return v;
 }
 
@@ -265,17 +315,19 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
     }
     log_.progress().phase = "bisecting";
     log_.progress().candidates = static_cast<long>(post.smallest_set(options_.confidence).size());
-    double slowest = 0;
+    // The round's steps are tested at the same time (one per slot); their
+    // log lines come after these, step by step.
+    std::vector<std::pair<std::string, int>> round;
     for (const auto& s : steps) {
       const std::string& h = graph.hash(s.commit);
       log_.line(
           fmt::format("best {} with {:.3f}, rate ~{:.2f}; next: {} runs on {} (bad with {:.3f})",
                       graph.hash(best), post.prob(best), post.rate(), s.runs, h, s.bad_mass));
       log_.line(fmt::format("[{}] {}", h, history_.info(h).title));
-      slowest = std::max(slowest, step(h, s.runs));
-      ++log_.progress().step;
+      round.emplace_back(h, s.runs);
     }
-    out.wall_seconds += slowest;
+    out.wall_seconds += batch(round);
+    log_.progress().step += static_cast<int>(round.size());
   }
   out.wall_seconds += verify_seconds_;
   // Verdicts for the steps, as the posterior sees each tested commit now.

@@ -55,6 +55,9 @@ class PosteriorSearch {
   // Runs `runs` more times on `hash`, or builds and tests it; returns the
   // simulated/elapsed seconds it took (build + runs).
   double step(const std::string& hash, int runs);
+  // The steps as one batch (side by side where the tester has the slots);
+  // returns the slowest step's seconds.
+  double batch(const std::vector<std::pair<std::string, int>>& steps);
   Verification verify(const std::string& culprit, int runs);
 
   History& history_;

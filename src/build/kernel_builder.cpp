@@ -102,6 +102,7 @@ std::string KernelBuilder::compiler_for(const std::optional<KernelVersion>& vers
 }
 
 std::string KernelBuilder::compiler_version_line(const std::string& compiler) const {
+  std::lock_guard lock(version_mu_);
   auto it = version_lines_.find(compiler);
   if (it != version_lines_.end()) return it->second;
   std::string line = compiler + " (not installed)";

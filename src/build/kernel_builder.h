@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -51,6 +52,7 @@ class KernelBuilder : public Builder {
   KernelBuildOptions options_;
   std::string config_text_;
   bool ccache_ = false;
+  mutable std::mutex version_mu_;  // version_lines_ (builds may run on several threads)
   mutable std::map<std::string, std::string> version_lines_;
 };
 

@@ -231,7 +231,7 @@ int bisect_command(const Args& args) {
       "kernel to boot (QEMU runner): absolute, or relative to $CULPRIT_OUT (default bzImage)");
   app.add_option("--html", o.html, "write an HTML report");
   app.add_option("--parallel", o.parallel,
-                 "posterior: commits picked at a time (tested one after another)")
+                 "posterior: commits tested at the same time, each in its own work tree")
       ->check(CLI::Range(1, 64));
   if (!parse_args(app, args, "bisect")) return 0;
   if (o.parallel != 1 && o.strategy != "posterior")
@@ -360,14 +360,20 @@ int bisect_command(const Args& args) {
   std::unique_ptr<vcs::RevertStore> reverts;
   if (o.verify) reverts = std::make_unique<vcs::RevertStore>(repo, state / "reverts.git");
   auto history = bisect::make_git_history(repo, reverts.get());
-  auto workspace = bisect::make_git_workspace(repo, state / "worktrees" / "0");
+  // One work tree per commit tested at the same time (--parallel).
+  std::vector<std::unique_ptr<bisect::Workspace>> workspaces;
+  std::vector<bisect::Workspace*> slots;
+  for (int i = 0; i < o.parallel; ++i) {
+    workspaces.push_back(bisect::make_git_workspace(repo, state / "worktrees" / std::to_string(i)));
+    slots.push_back(workspaces.back().get());
+  }
   bisect::TesterConfig tconfig;
   tconfig.state_dir = state;
   tconfig.jobs = o.jobs;
   tconfig.cache_bytes = cache_bytes;
+  tconfig.concurrent = true;
   tconfig.target_title = o.title;
-  bisect::CommitTester tester(*history, *workspace, *builder, *runner, *strategy, *store, log,
-                              tconfig);
+  bisect::CommitTester tester(*history, slots, *builder, *runner, *strategy, *store, log, tconfig);
   bisect::BisectOptions bopts;
   bopts.fix = o.fix;
   bopts.commit = commit;

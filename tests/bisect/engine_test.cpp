@@ -3,8 +3,11 @@
 // interfaces as git and real commands.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 
@@ -509,6 +512,96 @@ TEST(Engine, PosteriorParallelPicksSeveralCommitsPerRound) {
   ASSERT_EQ(b.verdict, "found");
   EXPECT_EQ(b.commits.at(0).hash, "c77");
   EXPECT_LT(b.wall_seconds, a.wall_seconds * 0.75);
+}
+
+// The simulated repository as a builder and runner for several threads
+// (SimRepo itself counts and draws random numbers), and work trees that
+// remember what they built.
+struct LockedSim : build::Builder, run::TestRunner {
+  SimRepo& repo;
+  std::mutex mu;
+  explicit LockedSim(SimRepo& r) : repo(r) {}
+  std::string id_for(const std::string& c) const override { return repo.id_for(c); }
+  std::string cache_key() const override { return "sim"; }
+  build::BuildResult build(const build::BuildRequest& req) override {
+    std::lock_guard lock(mu);
+    checkouts.push_back({req.source_dir, req.commit});
+    return repo.build(req);
+  }
+  run::RunOutcome run(const run::RunRequest& req) override {
+    std::lock_guard lock(mu);
+    return repo.run(req);
+  }
+  std::vector<std::pair<std::filesystem::path, std::string>> checkouts;  // (work tree, commit)
+};
+struct SimTree : Workspace {
+  std::filesystem::path dir;
+  explicit SimTree(std::filesystem::path d) : dir(std::move(d)) {}
+  std::filesystem::path checkout(const std::string&) override { return dir; }
+  std::filesystem::path path() const override { return dir; }
+};
+
+TEST(TestBatch, SideBySideGivesTheSameResultsAndLogAsOneAfterAnother) {
+  // Kept to the end of the test: the checks read what the builders saw.
+  std::vector<std::unique_ptr<SimRepo>> repos;
+  std::vector<std::unique_ptr<LockedSim>> sims;
+  auto run = [&repos, &sims](int slots, bool concurrent, std::vector<std::string>& lines,
+                             LockedSim*& sim_out,
+                             std::vector<std::vector<std::pair<std::string, int>>> batches) {
+    repos.push_back(std::make_unique<SimRepo>(linear(12)));
+    repos.back()->bug = 5;
+    sims.push_back(std::make_unique<LockedSim>(*repos.back()));
+    sim_out = sims.back().get();
+    auto dir = std::filesystem::temp_directory_path() /
+               ("culprit-batch-test-" + std::to_string(::getpid()) + "-" + std::to_string(slots));
+    std::filesystem::remove_all(dir);
+    std::vector<std::unique_ptr<SimTree>> trees;
+    std::vector<Workspace*> ws;
+    for (int i = 0; i < slots; ++i) {
+      trees.push_back(std::make_unique<SimTree>(dir / "worktrees" / std::to_string(i)));
+      ws.push_back(trees.back().get());
+    }
+    store::MemoryJournal journal;
+    BisectLog log;
+    log.add_sink([&lines](const std::string& l) { lines.push_back(l); });
+    auto strategy = make_strategy("posterior", 10);
+    TesterConfig cfg;
+    cfg.state_dir = dir;
+    cfg.concurrent = concurrent;
+    CommitTester tester(*repos.back(), ws, *sims.back(), *sims.back(), *strategy, journal, log,
+                        cfg);
+    std::vector<std::string> summary;
+    for (const auto& b : batches)
+      for (const auto* r : tester.test_batch(b))
+        summary.push_back(r->hash + " " + to_string(r->verdict) + " " +
+                          std::to_string(r->runs.size()) + " " +
+                          std::to_string(r->evidence.matching));
+    summary.push_back("builds " + std::to_string(tester.builds()) + " runs " +
+                      std::to_string(tester.runs()));
+    std::filesystem::remove_all(dir);
+    return summary;
+  };
+  std::vector<std::vector<std::pair<std::string, int>>> batches = {
+      {{"c3", 2}, {"c8", 2}}, {{"c3", 1}, {"c6", 2}}, {{"c6", 1}, {"c3", 1}, {"c4", 1}}};
+  std::vector<std::string> serial_log, batch_log;
+  LockedSim *serial_sim = nullptr, *batch_sim = nullptr;
+  auto serial = run(1, false, serial_log, serial_sim, batches);
+  auto side = run(2, true, batch_log, batch_sim, batches);
+  EXPECT_EQ(serial, side);
+  EXPECT_EQ(serial_log, batch_log);
+  EXPECT_EQ(side.back(), "builds 4 runs 10");
+  // Two work trees; a commit goes back to the one that holds its build (the
+  // third batch: two waves, c4 after c6 and c3), so nothing is built twice.
+  std::set<std::filesystem::path> trees;
+  std::set<std::string> built;
+  for (const auto& [tree, commit] : batch_sim->checkouts) {
+    trees.insert(tree);
+    built.insert(commit);
+  }
+  EXPECT_EQ(trees.size(), 2u);
+  EXPECT_EQ(built.size(), batch_sim->checkouts.size());
+  // One work tree: every change of commit is a rebuild.
+  EXPECT_GT(serial_sim->checkouts.size(), built.size());
 }
 
 }  // namespace
