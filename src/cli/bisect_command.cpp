@@ -208,8 +208,10 @@ int bisect_command(const Args& args) {
                  "posterior (default; fix bisection: adaptive rules), adaptive or syzbot");
   app.add_option("--confidence", o.confidence, "posterior: stop when one answer is this probable")
       ->check(CLI::Range(0.5, 0.9999));
-  app.add_flag("--verify,!--no-verify", o.verify,
-               "posterior: re-test the culprit and its parent before reporting (default on)");
+  app.add_flag(
+      "--verify,!--no-verify", o.verify,
+      "posterior: re-test the culprit, its parent and the culprit reverted on --commit before "
+      "reporting (default on)");
   app.add_option("--test-timeout", o.test_timeout, "seconds one test run may take")
       ->check(CLI::PositiveNumber);
   app.add_option("--build-timeout", o.build_timeout, "seconds one build may take (0: no limit)");
