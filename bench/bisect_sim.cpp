@@ -384,6 +384,7 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
     o.commit = World::h(t.bad);
     o.good = World::h(t.good);
     o.search.parallel = slots;
+    o.title_inferred = infer_title;
     o.search.costs = bisect::PlanCosts{kBuildBase + kBuildPerFile * 50, kRunSeconds};
     bisect::Bisector b(world, tester, *strategy, log, o);
     auto r = b.run();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "bisect/dag_bisection.h"
@@ -89,6 +90,21 @@ bool Bisector::start_reproduces(const std::string& heading, BisectResult& result
   }
   const auto& start = *round.front();
   bool reproduced = start.verdict == Verdict::bad;
+  if (options_.title_inferred) {
+    // Two bugs on the start commit: the more frequent one is bisected, which
+    // a few runs can get wrong. The user may know better.
+    std::map<std::string, int> titles;
+    for (const auto& run : start.runs)
+      if (run.status == run::RunStatus::crashed) ++titles[run.title];
+    if (titles.size() > 1) {
+      std::string seen;
+      for (const auto& [title, n] : titles)
+        seen += fmt::format("{}\"{}\" ({}x)", seen.empty() ? "" : ", ", title, n);
+      log_.line(fmt::format(
+          "the start commit crashed with {} titles: {}; bisecting \"{}\" (--title chooses)",
+          titles.size(), seen, tester_.target_title()));
+    }
+  }
   // A crash named with --title is the one to see: other crashes there are
   // another bug, however often they come.
   if (!tester_.target_title().empty() && start.evidence.matching == 0) reproduced = false;

@@ -22,6 +22,8 @@ struct BisectOptions {
   std::string commit;               // full hash: where the crash was seen
   std::optional<std::string> good;  // cause: known good commit (full hash)
   std::string head;                 // fix: newest commit to test (full hash)
+  // No --title: the crash bisected is the start commit's most frequent.
+  bool title_inferred = true;
   // The posterior strategy's settings (cause bisection).
   SearchOptions search;
 };

@@ -30,6 +30,7 @@ RunSummary from_record(const store::RunRecord& rec) {
   s.type = rec.type;
   s.report = rec.report;
   s.seconds = rec.seconds;
+  s.alt_titles = rec.alt_titles;
   s.inherited = rec.log_path.rfind(kEarlier, 0) == 0;
   return s;
 }
@@ -339,7 +340,7 @@ Evidence CommitTester::tally(const std::vector<RunSummary>& runs) const {
         ++e.ok;
         break;
       case run::RunStatus::crashed:
-        ++(r.title == target ? e.matching : e.other);
+        ++(same_crash(r, target) ? e.matching : e.other);
         break;
       case run::RunStatus::untestable:
         ++e.untestable;
@@ -369,7 +370,7 @@ void CommitTester::run_tests(Task& t, CommitResult& r, Role role) {
     int want =
         t.run_target ? *t.run_target - r.evidence.total() : strategy_.more_runs(r.evidence, role);
     if (want <= 0) break;
-    if (t.slot->built != r.hash && !artifacts_ready(r.hash)) {
+    if (t.slot->built != r.hash && !artifacts_ready(t)) {
       // Resumed after the build was recorded, or another commit was built in
       // this work tree since, and the runs need the work tree (not only the
       // kept artifacts): build again before running.
@@ -409,6 +410,7 @@ void CommitTester::run_tests(Task& t, CommitResult& r, Role role) {
         rec.report = outcome.report.substr(0, 64 << 10);
         rec.log_path = req.log_path.string();
         rec.seconds = outcome.seconds;
+        rec.alt_titles = outcome.alt_titles;
         std::lock_guard lock(mu);
         journal_.save_run(rec);
         results[i] = from_record(rec);
@@ -443,21 +445,33 @@ void CommitTester::run_tests(Task& t, CommitResult& r, Role role) {
   for (const auto& run : r.runs) r.test_seconds += run.seconds;
 }
 
+bool CommitTester::same_crash(const RunSummary& r, const std::string& target) const {
+  if (target.empty()) return false;
+  // One crash, several names (a KASAN report and the GPF after it, say):
+  // the report parser's alternative titles, and those the start commit's
+  // reports gave the bisected crash.
+  if (r.title == target) return true;
+  if (std::find(r.alt_titles.begin(), r.alt_titles.end(), target) != r.alt_titles.end())
+    return true;
+  return target == target_title_ && target_alts_.count(r.title);
+}
+
 bool CommitTester::crashed_since(const CommitResult& r, std::optional<int> from) const {
   if (!from || target_title_.empty()) return false;
   for (auto i = static_cast<std::size_t>(*from); i < r.runs.size(); ++i)
-    if (r.runs[i].status == run::RunStatus::crashed && r.runs[i].title == target_title_)
+    if (r.runs[i].status == run::RunStatus::crashed && same_crash(r.runs[i], target_title_))
       return true;
   return false;
 }
 
-bool CommitTester::artifacts_ready(const std::string& hash) {
+bool CommitTester::artifacts_ready(const Task& t) {
+  const std::string& hash = t.hash;
   if (runner_.needs_work_tree()) return false;
   // Artifacts are kept per commit unless --cache-size evicted them (it
   // removes the directory); a recorded successful build wrote them there.
   std::error_code ec;
   if (!std::filesystem::is_directory(out_dir(hash), ec)) return false;
-  auto rec = journal_.find_build(hash, builder_.cache_key());
+  auto rec = journal_.find_build(hash, t.builder_key);  // from a worker: no call into the builder
   return rec && rec->ok && !starts_with(rec->log_path, kSameTree);
 }
 
@@ -626,6 +640,13 @@ const CommitResult& CommitTester::finish_new(CommitResult r, Role role, bool dec
           best = counts[run.title];
           target_title_ = run.title;
         }
+    }
+    if (role == Role::start && !target_title_.empty()) {
+      for (const auto& run : r.runs)
+        if (run.status == run::RunStatus::crashed && run.title == target_title_)
+          target_alts_.insert(run.alt_titles.begin(), run.alt_titles.end());
+      r.evidence = tally(r.runs);
+      r.verdict = strategy_.decide(r.evidence, role);
     }
   }
   std::string hash = r.hash;

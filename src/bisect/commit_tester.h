@@ -146,8 +146,10 @@ class CommitTester {
             const std::string& status);
   BuildOutcome ensure_built(Task& t, bool need_artifacts);
   // More runs on `hash` can use its kept artifacts without a rebuild.
-  bool artifacts_ready(const std::string& hash);
+  bool artifacts_ready(const Task& t);
   bool crashed_since(const CommitResult& r, std::optional<int> from) const;
+  // A crash with the bisected title, or one of its other names.
+  bool same_crash(const RunSummary& r, const std::string& target) const;
   // test_impl = test_new (may run on a worker thread) + finish_new (in step order).
   const CommitResult& test_impl(const std::string& hash, Role role, bool allow_reuse,
                                 std::optional<int> run_target);
@@ -200,6 +202,7 @@ class CommitTester {
   std::map<std::string, CommitResult> results_;  // read-only while a batch runs
   std::vector<std::string> order_;
   std::string target_title_;
+  std::set<std::string> target_alts_;  // other names of the bisected crash, from the start commit
   // Shared by the workers of a batch: under state_mu_.
   std::mutex state_mu_;
   std::map<std::string, std::string> signatures_;  // hash -> signature of builds done or recorded

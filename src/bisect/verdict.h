@@ -35,6 +35,7 @@ struct RunSummary {
   std::string type;
   std::string report;
   double seconds = 0;
+  std::vector<std::string> alt_titles;  // other names syzbot gives the same crash
   bool inherited = false;  // taken over from an earlier bisection's identical binary: not run here
 };
 

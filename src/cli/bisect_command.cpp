@@ -381,6 +381,7 @@ int bisect_command(const Args& args) {
   bopts.commit = commit;
   if (!good.empty()) bopts.good = good;
   bopts.head = head;
+  bopts.title_inferred = o.title.empty();
   bopts.search.confidence = o.confidence;
   bopts.search.verify = o.verify;
   bopts.search.parallel = o.parallel;

@@ -55,6 +55,7 @@ RunOutcome outcome_from_process(int status, bool timed_out, const std::string& o
   if (auto crash = report::find_crash(output)) {
     RunOutcome o = crashed(crash->title, crash->type);
     o.report = crash->report;
+    o.alt_titles = crash->alt_titles;
     return o;
   }
   if (timed_out) return crashed("timed out", "HANG");

@@ -33,7 +33,8 @@ bool on_path(const std::string& tool) {
 
 }  // namespace
 
-RunOutcome outcome_from_console(const std::string& console, int qemu_status, bool timed_out, bool start_failed) {
+RunOutcome outcome_from_console(const std::string& console, int qemu_status, bool timed_out,
+                                bool start_failed) {
   RunOutcome o;
   if (start_failed || (console.empty() && !timed_out && qemu_status != 0)) {
     o.status = RunStatus::infra_error;
@@ -45,6 +46,7 @@ RunOutcome outcome_from_console(const std::string& console, int qemu_status, boo
     o.title = crash->title;
     o.type = crash->type;
     o.report = crash->report;
+    o.alt_titles = crash->alt_titles;
     return o;
   }
   bool user_space = console.find(kUserSpaceMarker) != std::string::npos;
@@ -70,8 +72,10 @@ RunOutcome outcome_from_console(const std::string& console, int qemu_status, boo
 }
 
 QemuRunner::QemuRunner(QemuOptions options) : options_(std::move(options)) {
-  if (!on_path("qemu-system-x86_64")) throw UserError("qemu-system-x86_64 not found: install qemu-system-x86");
-  if (!std::filesystem::exists("/bin/busybox")) throw UserError("busybox not found: install busybox-static");
+  if (!on_path("qemu-system-x86_64"))
+    throw UserError("qemu-system-x86_64 not found: install qemu-system-x86");
+  if (!std::filesystem::exists("/bin/busybox"))
+    throw UserError("busybox not found: install busybox-static");
   if (!std::filesystem::exists(options_.reproducer))
     throw UserError("--repro " + options_.reproducer.string() + " does not exist");
   std::filesystem::create_directories(options_.work_dir);
@@ -112,7 +116,8 @@ std::string QemuRunner::kernel_cmdline() const {
 
 std::string QemuRunner::cache_key() const {
   // The same binary with the same reproducer and command line: same test.
-  return "qemu:" + initramfs_hash_ + "|" + kernel_cmdline() + "|" + std::to_string(options_.memory_mb);
+  return "qemu:" + initramfs_hash_ + "|" + kernel_cmdline() + "|" +
+         std::to_string(options_.memory_mb);
 }
 
 RunOutcome QemuRunner::run(const RunRequest& req) {
@@ -124,9 +129,19 @@ RunOutcome QemuRunner::run(const RunRequest& req) {
     o.title = "kernel image " + kernel.string() + " not found";
     return o;
   }
-  std::vector<std::string> argv = {"qemu-system-x86_64", "-m", std::to_string(options_.memory_mb), "-smp", "1",
-                                   "-nographic", "-no-reboot", "-kernel", kernel.string(), "-initrd",
-                                   initramfs_.string(), "-append", kernel_cmdline()};
+  std::vector<std::string> argv = {"qemu-system-x86_64",
+                                   "-m",
+                                   std::to_string(options_.memory_mb),
+                                   "-smp",
+                                   "1",
+                                   "-nographic",
+                                   "-no-reboot",
+                                   "-kernel",
+                                   kernel.string(),
+                                   "-initrd",
+                                   initramfs_.string(),
+                                   "-append",
+                                   kernel_cmdline()};
   if (kvm_) {
     argv.insert(argv.end(), {"-enable-kvm", "-cpu", "host"});
   }

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace culprit::run {
 
@@ -23,6 +24,7 @@ struct RunOutcome {
   std::string type;    // crash type name, "" when unknown
   std::string report;  // the crash report text, when there was one
   double seconds = 0;
+  std::vector<std::string> alt_titles;  // other names of the same crash (report::CrashReport)
 };
 
 struct RunRequest {

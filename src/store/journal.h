@@ -27,18 +27,20 @@ struct RunRecord {
   std::string commit;
   std::string runner_key;  // TestRunner::cache_key()
   int index = 0;
-  std::string status;      // run::to_string(RunStatus)
+  std::string status;  // run::to_string(RunStatus)
   std::string title;
   std::string type;
   std::string report;
   std::string log_path;
   double seconds = 0;
+  std::vector<std::string> alt_titles;  // other names of the same crash (CrashReport)
 };
 
 class Journal {
  public:
   virtual ~Journal() = default;
-  virtual std::optional<BuildRecord> find_build(const std::string& commit, const std::string& builder_key) = 0;
+  virtual std::optional<BuildRecord> find_build(const std::string& commit,
+                                                const std::string& builder_key) = 0;
   // A build of the same source tree by the same builder (another commit,
   // possibly of an earlier bisection in the same state directory).
   virtual std::optional<BuildRecord> find_build_by_tree(const std::string& tree,
@@ -49,8 +51,8 @@ class Journal {
   virtual void save_run(const RunRecord& record) = 0;
   // Runs of the same binary (build signature) with the same test setup in
   // an earlier bisection of this state directory: (commit, runs), or none.
-  virtual std::pair<std::string, std::vector<RunRecord>> earlier_runs(const std::string& signature,
-                                                                      const std::string& runner_key) {
+  virtual std::pair<std::string, std::vector<RunRecord>> earlier_runs(
+      const std::string& signature, const std::string& runner_key) {
     (void)signature;
     (void)runner_key;
     return {};
@@ -62,8 +64,10 @@ class Journal {
 // For the simulator and unit tests: forgets everything at exit.
 class MemoryJournal : public Journal {
  public:
-  std::optional<BuildRecord> find_build(const std::string& commit, const std::string& builder_key) override;
-  std::optional<BuildRecord> find_build_by_tree(const std::string& tree, const std::string& builder_key) override;
+  std::optional<BuildRecord> find_build(const std::string& commit,
+                                        const std::string& builder_key) override;
+  std::optional<BuildRecord> find_build_by_tree(const std::string& tree,
+                                                const std::string& builder_key) override;
   void save_build(const BuildRecord& record) override;
   std::vector<RunRecord> runs(const std::string& commit, const std::string& runner_key) override;
   void save_run(const RunRecord& record) override;

@@ -47,9 +47,18 @@ CREATE TABLE IF NOT EXISTS runs (
   report TEXT NOT NULL,
   log_path TEXT NOT NULL,
   seconds REAL NOT NULL,
+  alt_titles TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (bisection, commit_hash, runner_key, idx)
 );
 )sql";
+
+bool has_column(sqlite3* db, const char* table, const char* column);
+
+bool has_column(sqlite3* db, const char* table, const char* column) {
+  Statement q(db, std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name = ?");
+  q.bind(1, std::string(column));
+  return q.step();
+}
 
 double unix_now() {
   using namespace std::chrono;
@@ -108,6 +117,9 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& dir) {
   impl->db = open_db(dir / "state.db", false);
   exec(impl->db.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
   exec(impl->db.get(), kSchema);
+  // A state directory from before alternative titles were recorded.
+  if (!has_column(impl->db.get(), "runs", "alt_titles"))
+    exec(impl->db.get(), "ALTER TABLE runs ADD COLUMN alt_titles TEXT NOT NULL DEFAULT ''");
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
 }
 
@@ -222,11 +234,21 @@ RunRecord run_from_row(const Statement& q) {
   r.report = q.text(6);
   r.log_path = q.text(7);
   r.seconds = q.real(8);
+  std::string alts = q.text(9);  // one per line
+  for (std::size_t at = 0, nl; at < alts.size(); at = nl + 1) {
+    nl = alts.find('\n', at);
+    if (nl == std::string::npos) nl = alts.size();
+    if (nl > at) r.alt_titles.push_back(alts.substr(at, nl - at));
+  }
   return r;
 }
 constexpr const char* kRunColumns =
-    "SELECT commit_hash, runner_key, idx, status, title, type, report, log_path, seconds FROM "
-    "runs ";
+    "SELECT commit_hash, runner_key, idx, status, title, type, report, log_path, seconds, "
+    "alt_titles FROM runs ";
+// Read-only readers of a state directory that predates the column.
+constexpr const char* kOldRunColumns =
+    "SELECT commit_hash, runner_key, idx, status, title, type, report, log_path, seconds, "
+    "'' FROM runs ";
 }  // namespace
 
 std::optional<BuildRecord> StateStore::find_build(const std::string& commit,
@@ -302,7 +324,9 @@ void StateStore::save_run(const RunRecord& r) {
   Statement q(
       impl_->db.get(),
       "INSERT OR REPLACE INTO runs (bisection, commit_hash, runner_key, idx, status, title, type, "
-      "report, log_path, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "report, log_path, seconds, alt_titles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  std::string alts;
+  for (const auto& t : r.alt_titles) alts += t + "\n";
   q.bind(1, impl_->bisection)
       .bind(2, r.commit)
       .bind(3, r.runner_key)
@@ -313,6 +337,7 @@ void StateStore::save_run(const RunRecord& r) {
       .bind(8, r.report)
       .bind(9, r.log_path)
       .bind(10, r.seconds)
+      .bind(11, alts)
       .run();
 }
 
@@ -325,7 +350,8 @@ std::optional<BisectionRecords> StateStore::last_records(const std::filesystem::
   Statement b(db.get(), std::string(kBuildColumns) + "WHERE bisection = ? ORDER BY rowid");
   b.bind(1, out.summary.id);
   while (b.step()) out.builds.push_back(build_from_row(b));
-  Statement r(db.get(), std::string(kRunColumns) +
+  Statement r(db.get(), std::string(has_column(db.get(), "runs", "alt_titles") ? kRunColumns
+                                                                               : kOldRunColumns) +
                             "WHERE bisection = ? ORDER BY commit_hash, runner_key, idx");
   r.bind(1, out.summary.id);
   while (r.step()) out.runs.push_back(run_from_row(r));

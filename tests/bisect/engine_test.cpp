@@ -36,6 +36,9 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
   std::set<std::pair<std::string, int>> stray;  // (commit, run index): an unrelated crash
   bool runs_need_work_tree = true;              // false: like the QEMU runner
   std::vector<std::string>* events = nullptr;   // "RUN <commit> crashed|ok", beside the log
+  // Bad commits other than this one report the crash under another name
+  // whose alternative titles include the usual one (-1: never).
+  int renamed_except = -1;
 
   int add(std::vector<int> parents, std::string tag = "") {
     commits.push_back({std::move(parents), std::move(tag)});
@@ -136,6 +139,12 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     bool crash =
         crashes(c) && (rate >= 1 || std::uniform_real_distribution<double>(0, 1)(rng) < rate);
     if (events) events->push_back("RUN " + req.commit + (crash ? " crashed" : " ok"));
+    if (crash && renamed_except >= 0 && c != renamed_except) {
+      run::RunOutcome o{run::RunStatus::crashed, "general protection fault in foo", "GPF", "report",
+                        1};
+      o.alt_titles = {"KASAN: use-after-free Read in foo"};
+      return o;
+    }
     if (crash)
       return {run::RunStatus::crashed, "KASAN: use-after-free Read in foo", "KASAN", "report", 1};
     return {run::RunStatus::ok, "", "", "", 1};
@@ -149,6 +158,7 @@ struct Engine {
   std::vector<std::string> lines;
   std::unique_ptr<Strategy> strategy;
   std::unique_ptr<CommitTester> tester;
+  bool title_inferred = true;
 
   Engine(SimRepo& r, const std::string& strategy_name = "adaptive", const std::string& title = "")
       : repo(r) {
@@ -157,12 +167,14 @@ struct Engine {
     TesterConfig cfg;
     cfg.state_dir = std::filesystem::temp_directory_path() / "culprit-engine-test";
     cfg.target_title = title;
+    title_inferred = title.empty();
     tester = std::make_unique<CommitTester>(repo, repo, repo, repo, *strategy, journal, log, cfg);
   }
   BisectResult cause(int commit, std::optional<int> good = std::nullopt,
                      SearchOptions search = {}) {
     BisectOptions o;
     o.search = search;
+    o.title_inferred = title_inferred;
     o.commit = SimRepo::h(commit);
     if (good) o.good = SimRepo::h(*good);
     return Bisector(repo, *tester, *strategy, log, o).run();
@@ -475,6 +487,24 @@ TEST(Engine, ParallelTestsTheFirstRoundBesideTheStartCommit) {
   EXPECT_LT(res.wall_seconds, res.total_seconds - sum / 2);
 }
 
+// The start commit shows the crash as "KASAN: use-after-free Read in foo";
+// every other bad commit reports it as a GPF whose alternative titles name
+// the same KASAN crash: that is the same bug, so it is evidence.
+TEST(Engine, ACrashUnderAnotherNameWithTheBisectedTitleAsAnAlternativeMatches) {
+  auto r = linear(60);
+  r.bug = 21;
+  r.rate = 0.6;
+  r.renamed_except = 59;
+  Engine e(r, "posterior");
+  auto res = e.cause(59, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c21");
+  int renamed = 0;
+  for (const auto& s : res.steps)
+    for (const auto& t : s.titles) renamed += t == "general protection fault in foo";
+  EXPECT_GT(renamed, 0) << "the search saw the other name";
+}
+
 TEST(Engine, AGivenTitleIsBisectedWhateverElseCrashesMoreOften) {
   auto make = [] {
     auto r = linear(60);
@@ -490,6 +520,8 @@ TEST(Engine, AGivenTitleIsBisectedWhateverElseCrashesMoreOften) {
   auto a = g.cause(59, 0);
   EXPECT_FALSE(a.verdict == "found" && a.commits.at(0).hash == "c45")
       << "without --title the most frequent crash (lost connection) is the one bisected";
+  EXPECT_TRUE(g.logged("the start commit crashed with 2 titles")) << "and that choice is said";
+  EXPECT_TRUE(g.logged("bisecting \"lost connection to test machine\" (--title chooses)"));
   auto given = make();
   Engine t(given, "posterior", "KASAN: use-after-free Read in foo");
   auto b = t.cause(59, 0);

@@ -1,6 +1,7 @@
 #include "store/state_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "support/test_support.h"
 #include "util/error.h"
@@ -54,6 +55,62 @@ TEST(StateStore, RecordsSurviveReopeningAndResumeWithSameParameters) {
   auto same_tree = s->find_build_by_tree("t1", "cmd");
   ASSERT_TRUE(same_tree);
   EXPECT_EQ(same_tree->commit, "c1");
+}
+
+TEST(StateStore, AlternativeTitlesSurviveReopening) {
+  TempDir dir;
+  {
+    auto s = StateStore::open(dir.path());
+    s->begin("{}", false);
+    RunRecord r;
+    r.commit = "c1";
+    r.runner_key = "test";
+    r.status = "crashed";
+    r.title = "general protection fault in foo";
+    r.alt_titles = {"KASAN: use-after-free Read in foo",
+                    "BUG: unable to handle kernel paging request in foo"};
+    s->save_run(r);
+  }
+  auto s = StateStore::open(dir.path());
+  s->begin("{}", false);
+  auto runs = s->runs("c1", "test");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].alt_titles,
+            (std::vector<std::string>{"KASAN: use-after-free Read in foo",
+                                      "BUG: unable to handle kernel paging request in foo"}));
+}
+
+// A state directory written before runs had alternative titles: read as it
+// is (culprit log), then opened for a bisection, which adds the column.
+TEST(StateStore, AStateDirectoryFromBeforeAlternativeTitlesStillWorks) {
+  TempDir dir;
+  {
+    auto s = StateStore::open(dir.path());
+    s->begin("{}", false);
+    RunRecord r;
+    r.commit = "c1";
+    r.runner_key = "test";
+    r.status = "ok";
+    s->save_run(r);
+  }
+  // Take the column out again, as the old schema had it.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "state.db").c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    int rc = sqlite3_exec(db, "ALTER TABLE runs DROP COLUMN alt_titles", nullptr, nullptr, &error);
+    std::string message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+  }
+  auto old = StateStore::last_records(dir.path());
+  ASSERT_TRUE(old);
+  ASSERT_EQ(old->runs.size(), 1u);
+  EXPECT_TRUE(old->runs[0].alt_titles.empty());
+  auto s = StateStore::open(dir.path());
+  EXPECT_TRUE(s->begin("{}", false));
+  EXPECT_EQ(s->runs("c1", "test").size(), 1u);
 }
 
 TEST(StateStore, DifferentParametersAreRefusedWhileUnfinished) {
