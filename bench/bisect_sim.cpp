@@ -3,6 +3,8 @@
 // and test runs plugged in through the engine's interfaces.
 //
 //   bisect_sim [--dag FILE] [--trials N] [--seed S] [--only real|kernel] [--quick]
+//              [--p P] [--q Q] [--f F] [--columns NAMES]   (a part of the table only)
+//              [--infer-title]   (no --title: the start commit's most frequent crash is bisected)
 //
 // Strategies side by side on the same trials: syzbot, adaptive, posterior
 // with K = 1 and K = 4 slots (--parallel). --quick: few trials, p = 0.3
@@ -21,9 +23,9 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <set>
 #include <memory>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -39,6 +41,10 @@ constexpr double kBuildBase = 600;     // seconds: an incremental kernel build's
 constexpr double kBuildPerFile = 2.0;  // seconds per file changed since the previous build
 constexpr double kBuildMax = 3600;     // a full build
 constexpr double kRunSeconds = 90;     // boot + reproducer
+// A ccache hit relative to a compile: on this machine a kernel build from a
+// warm ccache took 51-69 s against 1005 s cold (examples/linux-qemu).
+constexpr double kCcacheHit = 0.06;
+constexpr const char* kBugTitle = "KASAN: use-after-free Read in sim_func";
 
 struct Dag {
   std::vector<std::vector<std::uint32_t>> parents;
@@ -111,17 +117,22 @@ struct Setting {
 };
 
 // One trial's world: the DAG plus the culprit and the randomness.
-class World : public bisect::History, public bisect::Workspace, public build::Builder, public run::TestRunner {
+class World : public bisect::History,
+              public bisect::Workspace,
+              public build::Builder,
+              public run::TestRunner {
  public:
-  World(const Dag& dag, std::uint32_t good, std::uint32_t bad, std::uint32_t culprit, Setting s, std::uint64_t seed)
-      : dag_(dag), s_(s), rng_(seed) {
+  World(const Dag& dag, std::uint32_t good, std::uint32_t bad, std::uint32_t culprit, Setting s,
+        std::uint64_t seed)
+      : dag_(dag), s_(s), rng_(seed), culprit_(culprit) {
     // The range and the bug, in index order (parents come first).
     std::vector<std::uint8_t> below_good(dag.parents.size(), 0);
     mark_ancestors(good, below_good);
     in_range_.assign(dag.parents.size(), 0);
     std::vector<std::uint8_t> below_bad(dag.parents.size(), 0);
     mark_ancestors(bad, below_bad);
-    for (std::uint32_t i = 0; i < dag.parents.size(); ++i) in_range_[i] = below_bad[i] && !below_good[i];
+    for (std::uint32_t i = 0; i < dag.parents.size(); ++i)
+      in_range_[i] = below_bad[i] && !below_good[i];
     has_bug_.assign(dag.parents.size(), 0);
     sig_.resize(dag.parents.size());
     std::uniform_real_distribution<double> u(0, 1);
@@ -139,30 +150,52 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
   }
   std::size_t range_size() const { return range_size_; }
   double build_seconds = 0, run_seconds = 0;
-  int build_calls = 0;  // rebuilds of a commit built before included
-  std::size_t slots = 1;  // work trees: each keeps its last build
+  int build_calls = 0;                  // rebuilds of a commit built before included
+  std::set<std::string> revert_builds;  // verification's revert commits built
+  std::size_t slots = 1;                // work trees: each keeps its last build
 
   static std::string h(std::uint32_t i) { return std::to_string(i); }
-  static std::uint32_t idx(const std::string& s) { return static_cast<std::uint32_t>(std::stoul(s)); }
+  // Commits are their DAG index; verification's reverts are "r<X>@<onto>":
+  // X reverted on top of onto, which stands in for them where an index is
+  // needed (ancestry, build cost).
+  static bool is_revert(const std::string& s) { return !s.empty() && s[0] == 'r'; }
+  static std::uint32_t idx(const std::string& s) {
+    if (is_revert(s)) return static_cast<std::uint32_t>(std::stoul(s.substr(s.find('@') + 1)));
+    return static_cast<std::uint32_t>(std::stoul(s));
+  }
+  static std::uint32_t reverted(const std::string& s) {
+    return static_cast<std::uint32_t>(std::stoul(s.substr(1)));
+  }
 
   vcs::CommitInfo info(const std::string& hash) override {
     vcs::CommitInfo c;
     c.hash = hash;
     c.title = "commit " + hash;
     c.author = {"Sim", "sim@example.com"};
-    for (auto p : dag_.parents[idx(hash)]) c.parents.push_back(h(p));
+    if (is_revert(hash))
+      c.parents.push_back(h(idx(hash)));
+    else
+      for (auto p : dag_.parents[idx(hash)]) c.parents.push_back(h(p));
     c.tree = "tree-" + hash;
     return c;
+  }
+  // A single cause: the revert of the culprit removes the bug, any other
+  // revert leaves it. It builds like its base and costs a build.
+  vcs::Revert revert(const std::string& commit, const std::string& onto) override {
+    return {"r" + commit + "@" + onto, ""};
   }
   bool is_ancestor(const std::string& a, const std::string& d) override {
     std::vector<std::uint8_t> seen(dag_.parents.size(), 0);
     mark_ancestors(idx(d), seen);
     return seen[idx(a)];
   }
-  std::optional<std::string> merge_base(const std::string&, const std::string&) override { return std::nullopt; }
+  std::optional<std::string> merge_base(const std::string&, const std::string&) override {
+    return std::nullopt;
+  }
   std::vector<vcs::Release> releases_before(const std::string&) override { return {}; }
   std::vector<std::string> release_tags_at(const std::string&) override { return {}; }
-  vcs::CommitGraph load_range(const std::string& bad, const std::vector<std::string>& goods) override {
+  vcs::CommitGraph load_range(const std::string& bad,
+                              const std::vector<std::string>& goods) override {
     std::vector<std::uint8_t> hidden(dag_.parents.size(), 0);
     for (const auto& g : goods) mark_ancestors(idx(g), hidden);
     std::vector<std::uint8_t> in(dag_.parents.size(), 0);
@@ -184,7 +217,8 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
     return graph;
   }
   std::string show(const std::string& hash) override { return "commit " + hash; }
-  std::pair<std::vector<std::string>, std::vector<std::string>> recipients(const std::string&) override {
+  std::pair<std::vector<std::string>, std::vector<std::string>> recipients(
+      const std::string&) override {
     return {};
   }
   std::filesystem::path checkout(const std::string&) override { return {}; }
@@ -192,6 +226,10 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
 
   std::string id_for(const std::string&) const override { return "simulated"; }
   std::string cache_key() const override { return "sim"; }
+  // Like the QEMU runner: a run boots the kept kernel image, so more runs on
+  // a commit built earlier need no rebuild of a work tree.
+  bool needs_work_tree() const override { return false; }
+
   build::BuildResult build(const build::BuildRequest& req) override {
     auto c = idx(req.commit);
     // Files changed since the previous build in the slot that builds it:
@@ -200,40 +238,62 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
     double changed = 1e9;
     std::size_t slot = last_built_.size();
     for (std::size_t k = 0; k < last_built_.size(); ++k) {
-      auto lo = std::min(c, last_built_[k]), hi = std::max(c, last_built_[k]);
-      double files = 0;
-      for (auto i = lo + 1; i <= hi; ++i) files += dag_.files[i];
+      double files = files_between(c, last_built_[k]);
       if (files < changed) {
         changed = files;
         slot = k;
       }
     }
     if (slot == last_built_.size()) {
-      if (last_built_.size() < slots) last_built_.push_back(c);
-      else last_built_[next_slot_++ % slots] = c;
+      if (last_built_.size() < slots)
+        last_built_.push_back(c);
+      else
+        last_built_[next_slot_++ % slots] = c;
     } else {
       last_built_[slot] = c;
     }
-    double secs = std::min(kBuildMax, kBuildBase + kBuildPerFile * changed);
+    // ccache (the kernel builder's, shared by all slots): of the files to
+    // recompile, those unchanged since some earlier build are cache hits at
+    // a fraction of a compile; only the rest cost a full compile.
+    double misses = changed;
+    for (auto b : ever_built_) misses = std::min(misses, files_between(c, b));
+    ever_built_.push_back(c);
+    double secs = std::min(kBuildMax,
+                           kBuildBase + kBuildPerFile * (misses + kCcacheHit * (changed - misses)));
     build_seconds += secs;
     ++build_calls;
-    if (unbuildable_.count(c)) return {false, "", "sim.c:1:1: error: simulated build failure", secs};
+    if (is_revert(req.commit)) {
+      revert_builds.insert(req.commit);
+      return {true, "sig" + req.commit, "", secs};
+    }
+    if (unbuildable_.count(c))
+      return {false, "", "sim.c:1:1: error: simulated build failure", secs};
     return {true, fmt::format("sig{}", sig_[c]), "", secs};
   }
   run::RunOutcome run(const run::RunRequest& req) override {
     run_seconds += kRunSeconds;
     std::uniform_real_distribution<double> u(0, 1);
     auto c = idx(req.commit);
-    if (has_bug_[c] && u(rng_) < s_.p)
-      return {run::RunStatus::crashed, "KASAN: use-after-free Read in sim_func", "KASAN-USE-AFTER-FREE-READ", "",
-              kRunSeconds};
+    bool bug = has_bug_[c] && !(is_revert(req.commit) && reverted(req.commit) == culprit_);
+    if (bug && u(rng_) < s_.p)
+      return {run::RunStatus::crashed, kBugTitle, "KASAN-USE-AFTER-FREE-READ", "", kRunSeconds};
     if (u(rng_) < s_.q)
-      return {run::RunStatus::crashed, "WARNING: ODEBUG bug in unrelated", "WARNING", "", kRunSeconds};
+      return {run::RunStatus::crashed, "WARNING: ODEBUG bug in unrelated", "WARNING", "",
+              kRunSeconds};
     return {run::RunStatus::ok, "", "", "", kRunSeconds};
   }
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
+  double files_between(std::uint32_t a, std::uint32_t b) const {
+    if (a > b) std::swap(a, b);
+    if (file_sums_.empty()) {
+      file_sums_.assign(dag_.files.size() + 1, 0);
+      for (std::size_t i = 0; i < dag_.files.size(); ++i)
+        file_sums_[i + 1] = file_sums_[i] + dag_.files[i];
+    }
+    return file_sums_[b + 1] - file_sums_[a + 1];
+  }
   void mark_ancestors(std::uint32_t from, std::vector<std::uint8_t>& seen) const {
     std::vector<std::uint32_t> stack{from};
     while (!stack.empty()) {
@@ -250,14 +310,18 @@ class World : public bisect::History, public bisect::Workspace, public build::Bu
   std::vector<std::uint8_t> in_range_, has_bug_;
   std::vector<std::uint32_t> sig_;
   std::set<std::uint32_t> unbuildable_;
+  std::uint32_t culprit_;
   std::size_t range_size_ = 0;
   std::vector<std::uint32_t> last_built_;  // per slot
+  std::vector<std::uint32_t> ever_built_;  // what ccache holds
+  mutable std::vector<double> file_sums_;
   std::size_t next_slot_ = 0;
 };
 
 struct Cell {
   int trials = 0, exact = 0, wrong = 0, none = 0, not_reproduced = 0;
-  double builds = 0, build_calls = 0, runs = 0, hours = 0, wall_hours = 0, optimal_builds = 0;
+  double builds = 0, build_calls = 0, runs = 0, hours = 0, wall_hours = 0, optimal_builds = 0,
+         revert_builds = 0;
   int within_log2_plus_1 = 0;
 };
 
@@ -276,8 +340,8 @@ std::vector<Trial> make_trials(const Dag& dag, int n, std::uint32_t seed, std::s
   if (tagged.empty()) throw std::runtime_error("dag has no usable tags");
   while (static_cast<int>(out.size()) < n) {
     auto good = tagged[rng() % tagged.size()];
-    auto bad = static_cast<std::uint32_t>(
-        std::min<std::size_t>(dag.parents.size() - 1, good + 20 + rng() % std::max<std::size_t>(1, max_span)));
+    auto bad = static_cast<std::uint32_t>(std::min<std::size_t>(
+        dag.parents.size() - 1, good + 20 + rng() % std::max<std::size_t>(1, max_span)));
     // The range: ancestors of bad, not of good; the culprit is one of them.
     std::vector<std::uint8_t> below_good(dag.parents.size(), 0), below_bad(dag.parents.size(), 0);
     auto mark = [&](std::uint32_t from, std::vector<std::uint8_t>& seen) {
@@ -302,8 +366,8 @@ std::vector<Trial> make_trials(const Dag& dag, int n, std::uint32_t seed, std::s
   return out;
 }
 
-void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s, const std::string& strategy_name,
-              int slots, Cell& cell) {
+void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
+              const std::string& strategy_name, int slots, bool infer_title, Cell& cell) {
   for (const auto& t : trials) {
     World world(dag, t.good, t.bad, t.culprit, s, t.seed);
     world.slots = static_cast<std::size_t>(slots);
@@ -312,6 +376,9 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s, const
     auto strategy = bisect::make_strategy(strategy_name, 10);
     bisect::TesterConfig cfg;
     cfg.state_dir = "/nonexistent-sim";
+    // As syzbot, which knows the title of the bug it bisects (--title);
+    // its own rule counts any crash all the same.
+    if (!infer_title) cfg.target_title = kBugTitle;
     bisect::CommitTester tester(world, world, world, world, *strategy, journal, log, cfg);
     bisect::BisectOptions o;
     o.commit = World::h(t.bad);
@@ -331,8 +398,12 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s, const
     }
     double optimal = std::ceil(std::log2(world.range_size() + 1.0));
     cell.optimal_builds += optimal;
-    if (r.builds <= optimal + 1) ++cell.within_log2_plus_1;
+    // The bound is for the search (start commit included); the revert
+    // check's build is verification on top of it, counted in its own column.
+    int reverts = static_cast<int>(world.revert_builds.size());
+    if (r.builds - reverts <= optimal + 1) ++cell.within_log2_plus_1;
     cell.builds += r.builds;
+    cell.revert_builds += reverts;
     cell.build_calls += world.build_calls;
     cell.runs += r.test_runs;
     double hours = (world.build_seconds + world.run_seconds) / 3600.0;
@@ -349,15 +420,37 @@ int main(int argc, char** argv) {
   std::uint32_t seed = 1;
   bool quick = false;
   std::string only;
+  double only_p = -1, only_q = -1, only_f = -1;  // keep the settings with these values only
+  std::string only_columns;                      // ",syzbot,post K=4,": these columns only
+  bool infer_title = false;  // no --title: the bisected crash is the start commit's most frequent
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--dag" && i + 1 < argc) dag_path = argv[++i];
-    else if (a == "--trials" && i + 1 < argc) trials = std::atoi(argv[++i]);
-    else if (a == "--seed" && i + 1 < argc) seed = static_cast<std::uint32_t>(std::atoi(argv[++i]));
-    else if (a == "--quick") quick = true;
-    else if (a == "--only" && i + 1 < argc) only = argv[++i];
+    if (a == "--dag" && i + 1 < argc)
+      dag_path = argv[++i];
+    else if (a == "--trials" && i + 1 < argc)
+      trials = std::atoi(argv[++i]);
+    else if (a == "--seed" && i + 1 < argc)
+      seed = static_cast<std::uint32_t>(std::atoi(argv[++i]));
+    else if (a == "--quick")
+      quick = true;
+    else if (a == "--infer-title")
+      infer_title = true;
+    else if (a == "--only" && i + 1 < argc)
+      only = argv[++i];
+    else if (a == "--p" && i + 1 < argc)
+      only_p = std::atof(argv[++i]);
+    else if (a == "--q" && i + 1 < argc)
+      only_q = std::atof(argv[++i]);
+    else if (a == "--f" && i + 1 < argc)
+      only_f = std::atof(argv[++i]);
+    else if (a == "--columns" && i + 1 < argc)
+      only_columns = std::string(",") + argv[++i] + ",";
     else {
-      std::fprintf(stderr, "usage: bisect_sim [--dag FILE] [--trials N] [--seed S] [--only real|kernel] [--quick]\n");
+      std::fprintf(
+          stderr,
+          "usage: bisect_sim [--dag FILE] [--trials N] [--seed S] [--only real|kernel] [--quick]\n"
+          "                  [--p P] [--q Q] [--f F] [--columns 'syzbot,post K=1,...'] "
+          "[--infer-title]\n");
       return 2;
     }
   }
@@ -374,18 +467,28 @@ int main(int argc, char** argv) {
   std::vector<Setting> settings;
   for (double p : quick ? std::vector<double>{0.3} : std::vector<double>{1.0, 0.5, 0.3, 0.1})
     for (double q : {0.0, 0.05})
-      for (double f : {0.0, 0.05}) settings.push_back({p, q, f});
+      for (double f : {0.0, 0.05})
+        if ((only_p < 0 || p == only_p) && (only_q < 0 || q == only_q) &&
+            (only_f < 0 || f == only_f))
+          settings.push_back({p, q, f});
   struct Column {
     const char* name;
     const char* strategy;
     int slots;
   };
-  const std::vector<Column> columns{
-      {"syzbot", "syzbot", 1}, {"adaptive", "adaptive", 1}, {"post K=1", "posterior", 1}, {"post K=4", "posterior", 4}};
-  std::printf("# bisect_sim: %d trials per cell, seed %u; build = %.0fs + %.0fs/changed file (max %.0fs), run = %.0fs\n",
-              trials, seed, kBuildBase, kBuildPerFile, kBuildMax, kRunSeconds);
-  std::printf("%-12s %4s %4s %4s  %-9s %6s %6s %6s %7s %7s %7s %8s %8s %9s\n", "dag", "p", "q", "f", "strategy", "exact",
-              "wrong", "none", "builds", "+rebld", "runs", "hours", "wall h", "<=log2+1");
+  const std::vector<Column> columns{{"syzbot", "syzbot", 1},
+                                    {"adaptive", "adaptive", 1},
+                                    {"post K=1", "posterior", 1},
+                                    {"post K=4", "posterior", 4}};
+  std::printf("# title %s\n", infer_title ? "inferred from the start commit" : "given (--title)");
+  std::printf(
+      "# bisect_sim: %d trials per cell, seed %u; build = %.0fs + %.0fs/changed file (a ccache hit "
+      "%.0f%% of that; max "
+      "%.0fs), run = %.0fs\n",
+      trials, seed, kBuildBase, kBuildPerFile, 100 * kCcacheHit, kBuildMax, kRunSeconds);
+  std::printf("%-12s %4s %4s %4s  %-9s %6s %6s %6s %7s %5s %7s %7s %8s %8s %9s\n", "dag", "p", "q",
+              "f", "strategy", "exact", "wrong", "none", "builds", "rev", "+rebld", "runs", "hours",
+              "wall h", "<=log2+1");
   bool check_failed = false;
   for (const auto& dag : dags) {
     auto ts = make_trials(dag, trials, seed, dag.name == "kernel-like" ? 4000 : 2000);
@@ -393,20 +496,27 @@ int main(int argc, char** argv) {
       std::map<std::string, Cell> cells;
       for (const auto& col : columns) {
         if (quick && col.slots > 1) continue;
+        if (!only_columns.empty() &&
+            only_columns.find("," + std::string(col.name) + ",") == std::string::npos)
+          continue;
         Cell& c = cells[col.name];
         auto t0 = std::chrono::steady_clock::now();
-        run_cell(dag, ts, s, col.strategy, col.slots, c);
+        run_cell(dag, ts, s, col.strategy, col.slots, infer_title, c);
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         double n = c.trials;
-        std::printf("%-12s %4.2f %4.2f %4.2f  %-9s %5.1f%% %5.1f%% %5.1f%% %7.1f %7.1f %7.1f %8.1f %8.1f %8.1f%%  (%.1fs)\n",
-                    dag.name.c_str(), s.p, s.q, s.f, col.name, 100 * c.exact / n, 100 * c.wrong / n,
-                    100 * c.none / n, c.builds / n, (c.build_calls - c.builds) / n, c.runs / n, c.hours / n, c.wall_hours / n,
-                    100 * c.within_log2_plus_1 / n, secs);
+        std::printf(
+            "%-12s %4.2f %4.2f %4.2f  %-9s %5.1f%% %5.1f%% %5.1f%% %7.1f %5.2f %7.1f %7.1f %8.1f "
+            "%8.1f %8.1f%%  (%.1fs)\n",
+            dag.name.c_str(), s.p, s.q, s.f, col.name, 100 * c.exact / n, 100 * c.wrong / n,
+            100 * c.none / n, c.builds / n, c.revert_builds / n, (c.build_calls - c.builds) / n,
+            c.runs / n, c.hours / n, c.wall_hours / n, 100 * c.within_log2_plus_1 / n, secs);
         std::fflush(stdout);
       }
       if (quick && cells["post K=1"].exact <= cells["syzbot"].exact) {
-        std::printf("CHECK FAILED: posterior (%d exact) does not beat syzbot (%d exact) at p=%.2f q=%.2f f=%.2f on %s\n",
-                    cells["post K=1"].exact, cells["syzbot"].exact, s.p, s.q, s.f, dag.name.c_str());
+        std::printf(
+            "CHECK FAILED: posterior (%d exact) does not beat syzbot (%d exact) at p=%.2f q=%.2f "
+            "f=%.2f on %s\n",
+            cells["post K=1"].exact, cells["syzbot"].exact, s.p, s.q, s.f, dag.name.c_str());
         check_failed = true;
       }
     }

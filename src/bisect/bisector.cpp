@@ -66,10 +66,33 @@ bool Bisector::is_new_state(const CommitResult& r) {
   return r.verdict == Verdict::good && history_had_bug(r.hash);
 }
 
-bool Bisector::start_reproduces(const std::string& heading, BisectResult& result) {
+bool Bisector::start_reproduces(const std::string& heading, BisectResult& result,
+                                const std::vector<std::pair<std::string, int>>& beside) {
   log_.line(heading + options_.commit);
+  if (!tester_.target_title().empty()) log_.line("crash to bisect: " + tester_.target_title());
   log_.progress().phase = "testing the start commit";
-  if (tester_.test(options_.commit, Role::start).verdict == Verdict::bad) return true;
+  std::vector<const CommitResult*> round;
+  if (beside.empty()) {
+    round.push_back(&tester_.test(options_.commit, Role::start));
+  } else {
+    // Built and run in the same round as the start commit (at the same time
+    // with --parallel), so they are spent even when the crash does not
+    // reproduce: the price of a round.
+    for (const auto& [hash, runs] : beside)
+      log_.line(fmt::format("testing {} beside the start commit ({} runs): {}", hash, runs,
+                            history_.info(hash).title));
+    round = tester_.test_batch(beside, options_.commit);
+    for (const auto* r : round) {
+      opening_.insert(r->hash);
+      opening_wall_ = std::max(opening_wall_, r->build_seconds + r->test_seconds);
+    }
+  }
+  const auto& start = *round.front();
+  bool reproduced = start.verdict == Verdict::bad;
+  // A crash named with --title is the one to see: other crashes there are
+  // another bug, however often they come.
+  if (!tester_.target_title().empty() && start.evidence.matching == 0) reproduced = false;
+  if (reproduced) return true;
   log_.line("the crash does not reproduce on " + options_.commit);
   result.reproduced = false;
   result.verdict = "inconclusive";
@@ -78,7 +101,12 @@ bool Bisector::start_reproduces(const std::string& heading, BisectResult& result
 
 void Bisector::bisect_cause(BisectResult& result) {
   const std::string& commit = options_.commit;
-  if (!start_reproduces("bisecting cause commit starting from ", result)) return;
+  std::vector<std::pair<std::string, int>> beside;
+  if (options_.good && strategy_.posterior() && options_.search.parallel > 1) {
+    PosteriorSearch search(history_, tester_, log_, options_.search);
+    beside = search.opening(commit, {*options_.good}, options_.search.parallel - 1);
+  }
+  if (!start_reproduces("bisecting cause commit starting from ", result, beside)) return;
   std::string last_bad = commit;
   std::string good;
   if (options_.good) {
@@ -175,9 +203,12 @@ void Bisector::bisect_fix(BisectResult& result) {
 
 void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
                                const std::vector<std::string>& old_ends) {
-  double before = 0;  // the start commit and releases: one at a time
+  // The start commit and releases: one at a time, but for the start
+  // commit's round.
+  double before = opening_wall_;
   for (const auto& h : tester_.order())
-    before += tester_.find(h)->build_seconds + tester_.find(h)->test_seconds;
+    if (!opening_.count(h))
+      before += tester_.find(h)->build_seconds + tester_.find(h)->test_seconds;
   std::string start_line = "# git bisect start " + new_end;
   for (const auto& o : old_ends) start_line += " " + o;
   log_.line(start_line);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,10 @@ class Bisector {
 
  private:
   // Logs the heading and tests --commit; false (result filled in) when the
-  // crash does not reproduce there.
-  bool start_reproduces(const std::string& heading, BisectResult& result);
+  // crash does not reproduce there. `beside`: (commit, runs) steps tested in
+  // the same round (--parallel), whatever the start commit shows.
+  bool start_reproduces(const std::string& heading, BisectResult& result,
+                        const std::vector<std::pair<std::string, int>>& beside = {});
   void bisect_cause(BisectResult& result);
   void bisect_fix(BisectResult& result);
   // Bisects between `new_end` (the state being looked for: crashing for
@@ -56,6 +59,9 @@ class Bisector {
   Strategy& strategy_;
   BisectLog& log_;
   BisectOptions options_;
+  // The start commit's round: its commits, and its wall time (its slowest).
+  std::set<std::string> opening_;
+  double opening_wall_ = 0;
 };
 
 }  // namespace culprit::bisect

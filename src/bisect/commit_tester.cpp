@@ -71,6 +71,7 @@ CommitTester::CommitTester(History& history, std::vector<Workspace*> workspaces,
       log_(log),
       config_(std::move(config)) {
   if (workspaces.empty()) throw std::logic_error("CommitTester needs a work tree");
+  target_title_ = config_.target_title;
   slots_.resize(workspaces.size());
   for (std::size_t i = 0; i < workspaces.size(); ++i) {
     Slot& slot = slots_[i];
@@ -358,17 +359,20 @@ void CommitTester::run_tests(Task& t, CommitResult& r, Role role) {
   // first process did, and takes the same next steps.
   for (const auto& rec : journal_.runs(r.hash, key)) {
     if (t.run_target && static_cast<int>(r.runs.size()) >= *t.run_target) break;
+    if (crashed_since(r, t.stop_from)) break;  // where the first process stopped
     r.runs.push_back(from_record(rec));
   }
   std::mutex mu;
   for (;;) {
     r.evidence = tally(r.runs);
+    if (crashed_since(r, t.stop_from)) break;
     int want =
         t.run_target ? *t.run_target - r.evidence.total() : strategy_.more_runs(r.evidence, role);
     if (want <= 0) break;
-    if (t.slot->built != r.hash) {
+    if (t.slot->built != r.hash && !artifacts_ready(r.hash)) {
       // Resumed after the build was recorded, or another commit was built in
-      // this work tree since: build again before running.
+      // this work tree since, and the runs need the work tree (not only the
+      // kept artifacts): build again before running.
       auto b = ensure_built(t, true);
       if (!b.ok)
         throw AbortError("commit " + r.hash + " built before but fails to build now: " + b.error);
@@ -439,6 +443,24 @@ void CommitTester::run_tests(Task& t, CommitResult& r, Role role) {
   for (const auto& run : r.runs) r.test_seconds += run.seconds;
 }
 
+bool CommitTester::crashed_since(const CommitResult& r, std::optional<int> from) const {
+  if (!from || target_title_.empty()) return false;
+  for (auto i = static_cast<std::size_t>(*from); i < r.runs.size(); ++i)
+    if (r.runs[i].status == run::RunStatus::crashed && r.runs[i].title == target_title_)
+      return true;
+  return false;
+}
+
+bool CommitTester::artifacts_ready(const std::string& hash) {
+  if (runner_.needs_work_tree()) return false;
+  // Artifacts are kept per commit unless --cache-size evicted them (it
+  // removes the directory); a recorded successful build wrote them there.
+  std::error_code ec;
+  if (!std::filesystem::is_directory(out_dir(hash), ec)) return false;
+  auto rec = journal_.find_build(hash, builder_.cache_key());
+  return rec && rec->ok && !starts_with(rec->log_path, kSameTree);
+}
+
 void CommitTester::log_runs(Task& t, const CommitResult& r) {
   if (r.runs.empty()) return;
   bool same = true;
@@ -487,6 +509,7 @@ bool CommitTester::more_prepare(Task& t, CommitResult& r, int runs) {
   say(t, fmt::format("{} more run{} on commit {}", runs, runs == 1 ? "" : "s", r.hash));
   r.runs.clear();
   t.run_target = own + runs;
+  t.stop_from = own;
   return true;
 }
 
@@ -523,6 +546,7 @@ const CommitResult& CommitTester::test_impl(const std::string& hash, Role role, 
   check_interrupt();
   Task t = make_task(hash, pick_slot(hash));
   t.run_target = run_target;
+  if (run_target) t.stop_from = 0;  // a posterior step
   say(t, fmt::format("testing commit {} with {}", hash, builder_.id_for(hash)));
   CommitResult r;
   bool decide = test_new(t, r, role, allow_reuse);
@@ -622,19 +646,25 @@ void CommitTester::update_crash_evidence() {
 }
 
 std::vector<const CommitResult*> CommitTester::test_batch(
-    const std::vector<std::pair<std::string, int>>& steps) {
+    const std::vector<std::pair<std::string, int>>& batch_steps, const std::string& start) {
   check_interrupt();
   std::vector<const CommitResult*> out;
+  // The start commit is a step without a run target (-1): the strategy's runs.
+  std::vector<std::pair<std::string, int>> steps;
+  if (!start.empty()) steps.emplace_back(start, -1);
+  steps.insert(steps.end(), batch_steps.begin(), batch_steps.end());
   std::set<std::string> distinct;
   for (const auto& s : steps) distinct.insert(s.first);
   if (!config_.concurrent || slots_.size() < 2 || steps.size() < 2 ||
       distinct.size() != steps.size()) {
-    for (const auto& [hash, runs] : steps) out.push_back(&test_runs(hash, runs));
+    for (const auto& [hash, runs] : steps)
+      out.push_back(runs < 0 ? &test(hash, Role::start) : &test_runs(hash, runs));
     return out;
   }
   struct Job {
     Task task;
     CommitResult result;
+    Role role = Role::bisect;
     bool fresh = false;   // never tested: build and test
     bool work = false;    // anything to do
     bool decide = false;  // finish_new decides the verdict
@@ -651,10 +681,15 @@ std::vector<const CommitResult*> CommitTester::test_batch(
     job.task.buffered = true;
     if (auto it = results_.find(hash); it != results_.end()) {
       job.result = it->second;
-      job.work = more_prepare(job.task, job.result, runs);
+      job.work = runs >= 0 && more_prepare(job.task, job.result, runs);
     } else {
       job.fresh = job.work = true;
-      job.task.run_target = runs;
+      if (runs < 0) {
+        job.role = Role::start;
+      } else {
+        job.task.run_target = runs;
+        job.task.stop_from = 0;
+      }
       say(job.task, fmt::format("testing commit {} with {}", hash, builder_.id_for(hash)));
     }
     if (job.work) pending.push_back(i);
@@ -706,7 +741,7 @@ std::vector<const CommitResult*> CommitTester::test_batch(
         threads.emplace_back([this, &job = jobs[i]] {
           try {
             if (job.fresh)
-              job.decide = test_new(job.task, job.result, Role::bisect, true);
+              job.decide = test_new(job.task, job.result, job.role, true);
             else
               more_work(job.task, job.result);
           } catch (...) {
@@ -737,7 +772,7 @@ std::vector<const CommitResult*> CommitTester::test_batch(
     Job& job = jobs[i];
     for (const auto& line : job.task.lines) log_.line(line);
     if (job.fresh)
-      out.push_back(&finish_new(std::move(job.result), Role::bisect, job.decide));
+      out.push_back(&finish_new(std::move(job.result), job.role, job.decide));
     else if (job.work)
       out.push_back(&more_finish(std::move(job.result)));
     else

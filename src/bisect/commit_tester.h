@@ -48,6 +48,9 @@ struct TesterConfig {
   // test_batch runs its steps on threads, one per slot. Off, they run one
   // after another: the simulator's world is not thread-safe.
   bool concurrent = false;
+  // The crash to bisect (--title); empty: the start commit's most frequent.
+  // Other crash titles are evidence of an unrelated bug only.
+  std::string target_title;
 };
 
 class CommitTester {
@@ -66,8 +69,9 @@ class CommitTester {
   // Runs the test on a commit whose result was reused from an identical
   // binary, so that the answer never rests on a reused result.
   const CommitResult& retest_reused(const std::string& hash);
-  // Builds and tests `hash` with exactly `runs` runs (an untested commit), or
-  // runs it `runs` more times (a tested one): the posterior strategy's step.
+  // Builds and tests `hash` with `runs` runs (an untested commit), or runs
+  // it `runs` more times (a tested one): the posterior strategy's step. It
+  // ends early at the first crash with the bisected title.
   const CommitResult& test_runs(const std::string& hash, int runs);
   // `runs` more runs on a commit tested and built before; never a new build
   // in the count (the work tree is rebuilt if it holds another commit). A
@@ -77,8 +81,10 @@ class CommitTester {
   // slot, the steps run at the same time (up to one per slot; the rest, and
   // a step whose source tree equals another's, wait for the next wave), each
   // in the slot that holds its build if one does. Results in step order.
-  std::vector<const CommitResult*> test_batch(
-      const std::vector<std::pair<std::string, int>>& steps);
+  // With `start`, that commit is the first step, tested as by test(start,
+  // Role::start) (the strategy's runs): the round of the start commit.
+  std::vector<const CommitResult*> test_batch(const std::vector<std::pair<std::string, int>>& steps,
+                                              const std::string& start = "");
   // The posterior strategy judges commits itself: its verdicts go here, for
   // the steps of the result.
   void set_verdict(const std::string& hash, Verdict v);
@@ -127,6 +133,9 @@ class CommitTester {
     std::string builder_key;
     std::string runner_key;
     std::optional<int> run_target;  // total runs wanted, instead of the strategy's
+    // The posterior's steps end at a crash with the bisected title among the
+    // runs from this index on: one such crash settles the commit.
+    std::optional<int> stop_from;
     bool buffered = false;
     std::vector<std::string> lines;
   };
@@ -136,6 +145,9 @@ class CommitTester {
   void show(Task& t, const std::string& activity, int runs_done, int runs_wanted,
             const std::string& status);
   BuildOutcome ensure_built(Task& t, bool need_artifacts);
+  // More runs on `hash` can use its kept artifacts without a rebuild.
+  bool artifacts_ready(const std::string& hash);
+  bool crashed_since(const CommitResult& r, std::optional<int> from) const;
   // test_impl = test_new (may run on a worker thread) + finish_new (in step order).
   const CommitResult& test_impl(const std::string& hash, Role role, bool allow_reuse,
                                 std::optional<int> run_target);

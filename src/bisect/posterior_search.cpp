@@ -36,8 +36,9 @@ void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& te
       g.crashed += r->evidence.matching;
       g.ok += r->evidence.ok;
     }
-    // Built, but every run said it could not test this commit.
-    if (r->evidence.tested() == 0 && r->evidence.total() >= 2) unusable.insert(i);
+    // Built, but no run said anything about the bisected crash (every run
+    // could not test it, or crashed with another title first).
+    if (r->evidence.matching + r->evidence.ok == 0 && r->evidence.total() >= 2) unusable.insert(i);
   }
   for (auto& [key, g] : groups) post.set_group(key, std::move(g.members), g.crashed, g.ok);
   post.update();
@@ -203,6 +204,21 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
   return v;
 }
 
+std::vector<std::pair<std::string, int>> PosteriorSearch::opening(
+    const std::string& bad, const std::vector<std::string>& goods, int slots) {
+  auto graph = history_.load_range(bad, goods);
+  Posterior post(graph);
+  post.update();
+  PlanInput in;
+  in.costs = costs();
+  in.slots = slots;
+  in.max_runs = std::max(4 * options_.runs, 40);
+  std::vector<std::pair<std::string, int>> out;
+  for (const auto& s : plan(post, in))
+    if (graph.hash(s.commit) != bad) out.emplace_back(graph.hash(s.commit), s.runs);
+  return out;
+}
+
 SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std::string>& goods) {
   onto_ = options_.revert_onto.empty() ? bad : options_.revert_onto;
   auto graph = history_.load_range(bad, goods);
@@ -210,8 +226,12 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
   Posterior post(graph);
   std::set<vcs::CommitIndex> built, unusable;
   SearchOutcome out;
-  const int max_builds = 2 * log2_ceil(graph.size()) + 10;
-  const int max_runs = 40 * (log2_ceil(graph.size()) + 4) + tester_.runs();
+  // K slots test more commits per round than the best single pick: their
+  // budget grows with K.
+  const double slots_factor = 1 + (options_.parallel - 1) / 3.0;
+  const int max_builds = static_cast<int>((2 * log2_ceil(graph.size()) + 10) * slots_factor);
+  const int max_runs =
+      static_cast<int>(40 * (log2_ceil(graph.size()) + 4) * slots_factor) + tester_.runs();
   const int step_runs = std::max(4 * options_.runs, 40);
   int verifications = 0;
   log_.line(fmt::format("posterior search over {} commits (confidence {:.2f}, {} slot{})",
@@ -220,12 +240,18 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
   for (;;) {
     sync(post, graph, tester_, built, unusable);
     auto best = post.best();
-    if (post.prob(best) >= options_.confidence) {
+    // Verification's runs on the culprit's parent are the evidence the last
+    // steps of a search would buy anyway (culprit or parent?), so with
+    // --verify it starts a little below --confidence; an answer is still
+    // reported only at --confidence, with every run counted.
+    const double verify_at = std::max(0.5, 1 - 2 * (1 - options_.confidence));
+    const bool confident = post.prob(best) >= options_.confidence;
+    if (confident && (!options_.verify || verifications >= 2)) {
+      out.culprit = graph.hash(best);
+      break;
+    }
+    if (options_.verify && verifications < 2 && post.prob(best) >= verify_at) {
       const std::string& h = graph.hash(best);
-      if (!options_.verify || verifications >= 2) {
-        out.culprit = h;
-        break;
-      }
       ++verifications;
       double p = std::clamp(post.rate(), 0.05, 0.99);
       int n =

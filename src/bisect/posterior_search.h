@@ -43,6 +43,12 @@ class PosteriorSearch {
   // Looks for the culprit among the commits reachable from `bad` and not
   // from `goods` (`bad` already tested and crashing).
   SearchOutcome run(const std::string& bad, const std::vector<std::string>& goods);
+  // The first `slots` steps over that range before anything is tested (the
+  // posterior is the prior): with --parallel they are tested beside `bad`
+  // itself, so the first round costs no wall time of its own.
+  std::vector<std::pair<std::string, int>> opening(const std::string& bad,
+                                                   const std::vector<std::string>& goods,
+                                                   int slots);
 
  private:
   PlanCosts costs() const;

@@ -59,7 +59,8 @@ std::unique_ptr<Strategy> make_adaptive_strategy(int runs, double alpha);
 // commit and the releases are judged as by the adaptive strategy.
 std::unique_ptr<Strategy> make_posterior_strategy(int runs);
 
-// By name ("posterior", "syzbot", "adaptive"; empty: posterior, the default); throws UserError for an unknown name.
+// By name ("posterior", "syzbot", "adaptive"; empty: posterior, the default); throws UserError for
+// an unknown name.
 std::unique_ptr<Strategy> make_strategy(const std::string& name, int runs);
 
 }  // namespace culprit::bisect

@@ -17,8 +17,9 @@ const char* to_string(Verdict v) {
 }
 
 bool is_generic_title(const std::string& title) {
-  return starts_with(title, "exit status ") || starts_with(title, "killed by ") || starts_with(title, "timed out") ||
-         title == "no output from test machine" || title == "lost connection to test machine";
+  return starts_with(title, "exit status ") || starts_with(title, "killed by ") ||
+         starts_with(title, "timed out") || title == "no output from test machine" ||
+         title == "lost connection to test machine";
 }
 
 }  // namespace culprit::bisect

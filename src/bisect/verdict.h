@@ -17,11 +17,11 @@ const char* to_string(Verdict v);
 enum class Role { start, release, head, merge_base, bisect };
 
 struct Evidence {
-  int ok = 0;          // ran, no crash
-  int matching = 0;    // crashed with the bisected crash
-  int other = 0;       // crashed with something else
-  int untestable = 0;  // exit 125, boot failure: counts neither way
-  int infra = 0;       // the test machinery failed
+  int ok = 0;                   // ran, no crash
+  int matching = 0;             // crashed with the bisected crash
+  int other = 0;                // crashed with something else
+  int untestable = 0;           // exit 125, boot failure: counts neither way
+  int infra = 0;                // the test machinery failed
   bool generic_target = false;  // the bisected title is only an exit status / signal / timeout
 
   int tested() const { return ok + matching + other; }

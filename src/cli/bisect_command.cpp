@@ -58,6 +58,7 @@ struct Options {
   std::string html;
   std::string kernel_image = "bzImage";
   int parallel = 1;
+  std::string title;  // the crash to bisect; empty: the start commit's most frequent
   double confidence = 0.95;
   bool verify = true;
 };
@@ -111,26 +112,31 @@ void check_script(const vcs::Repository& repo, const std::string& commit, const 
 
 nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const std::string& commit,
                            const std::string& good, const std::string& head) {
-  return {{"repo", std::filesystem::weakly_canonical(repo.common_dir()).string()},
-          {"mode", o.fix ? "fix" : "cause"},
-          {"commit", commit},
-          {"good", good},
-          {"head", head},
-          {"build", o.build},
-          {"artifact", o.artifact},
-          {"test", o.test},
-          {"repro", o.repro.empty() ? "" : sha256_file_hex(o.repro)},
-          {"cmdline", o.cmdline},
-          {"kernel_image", o.kernel_image},
-          {"kernel_config", o.kernel_config.empty() ? "" : sha256_file_hex(o.kernel_config)},
-          {"compiler", o.compiler},
-          {"compiler_table", o.compiler_table.empty() ? "" : sha256_file_hex(o.compiler_table)},
-          {"runs", o.runs},
-          {"strategy", o.strategy},
-          {"confidence", o.confidence},
-          {"verify", o.verify},
-          {"parallel", o.parallel},
-          {"test_timeout", o.test_timeout}};
+  nlohmann::json j = {
+      {"repo", std::filesystem::weakly_canonical(repo.common_dir()).string()},
+      {"mode", o.fix ? "fix" : "cause"},
+      {"commit", commit},
+      {"good", good},
+      {"head", head},
+      {"build", o.build},
+      {"artifact", o.artifact},
+      {"test", o.test},
+      {"repro", o.repro.empty() ? "" : sha256_file_hex(o.repro)},
+      {"cmdline", o.cmdline},
+      {"kernel_image", o.kernel_image},
+      {"kernel_config", o.kernel_config.empty() ? "" : sha256_file_hex(o.kernel_config)},
+      {"compiler", o.compiler},
+      {"compiler_table", o.compiler_table.empty() ? "" : sha256_file_hex(o.compiler_table)},
+      {"runs", o.runs},
+      {"strategy", o.strategy},
+      {"confidence", o.confidence},
+      {"verify", o.verify},
+      {"parallel", o.parallel},
+      {"test_timeout", o.test_timeout}};
+  // Only when given: state directories of unfinished bisections made
+  // before --title existed still resume.
+  if (!o.title.empty()) j["title"] = o.title;
+  return j;
 }
 
 // "500M", "20G", "1048576" -> bytes.
@@ -194,6 +200,8 @@ int bisect_command(const Args& args) {
   app.add_option("--artifact", o.artifact, "file the build produces, for the build signature");
   app.add_option("--test", o.test, "shell command for one test run");
   app.add_option("--runs", o.runs, "test runs per commit")->check(CLI::Range(1, 1000));
+  app.add_option("--title", o.title,
+                 "the crash to bisect, as reported (default: the most frequent crash on --commit)");
   app.add_option("--jobs", o.jobs, "test runs at the same time")->check(CLI::Range(1, 256));
   app.add_option("--state", o.state, "state directory (default: <git dir>/culprit)");
   app.add_option("--json", o.json, "write the result JSON to this file");
@@ -201,8 +209,10 @@ int bisect_command(const Args& args) {
                  "posterior (default; fix bisection: adaptive rules), adaptive or syzbot");
   app.add_option("--confidence", o.confidence, "posterior: stop when one answer is this probable")
       ->check(CLI::Range(0.5, 0.9999));
-  app.add_flag("--verify,!--no-verify", o.verify,
-               "posterior: re-test the culprit and its parent before reporting (default on)");
+  app.add_flag(
+      "--verify,!--no-verify", o.verify,
+      "posterior: re-test the culprit, its parent and the culprit reverted on --commit before "
+      "reporting (default on)");
   app.add_option("--test-timeout", o.test_timeout, "seconds one test run may take")
       ->check(CLI::PositiveNumber);
   app.add_option("--build-timeout", o.build_timeout, "seconds one build may take (0: no limit)");
@@ -368,6 +378,7 @@ int bisect_command(const Args& args) {
   tconfig.jobs = o.jobs;
   tconfig.cache_bytes = cache_bytes;
   tconfig.concurrent = true;
+  tconfig.target_title = o.title;
   bisect::CommitTester tester(*history, slots, *builder, *runner, *strategy, *store, log, tconfig);
   bisect::BisectOptions bopts;
   bopts.fix = o.fix;

@@ -91,8 +91,10 @@ std::string json_table(const nlohmann::json& v) {
   }
   if (v.is_object()) {
     std::string out = "<table class=\"data\">";
+    // A nested object (verification's revert check) is a table of its own.
     for (const auto& [k, e] : v.items())
-      out += "<tr><th>" + escape(k) + "</th><td>" + escape(json_text(e)) + "</td></tr>";
+      out += "<tr><th>" + escape(k) + "</th><td>" +
+             (e.is_object() ? json_table(e) : escape(json_text(e))) + "</td></tr>";
     return out + "</table>";
   }
   return "<p>" + escape(json_text(v)) + "</p>";

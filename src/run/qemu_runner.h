@@ -33,6 +33,7 @@ class QemuRunner : public TestRunner {
   explicit QemuRunner(QemuOptions options);
   std::string cache_key() const override;
   RunOutcome run(const RunRequest& request) override;
+  bool needs_work_tree() const override { return false; }  // boots out_dir's kernel
   bool kvm() const { return kvm_; }
   std::string kernel_cmdline() const;
 
@@ -44,6 +45,7 @@ class QemuRunner : public TestRunner {
 };
 
 // Outcome of one VM run from its console output and how qemu ended.
-RunOutcome outcome_from_console(const std::string& console, int qemu_status, bool timed_out, bool start_failed);
+RunOutcome outcome_from_console(const std::string& console, int qemu_status, bool timed_out,
+                                bool start_failed);
 
 }  // namespace culprit::run

@@ -41,6 +41,10 @@ class TestRunner {
   // Part of cache keys: a verdict is reused only for the same test setup.
   virtual std::string cache_key() const = 0;
   virtual RunOutcome run(const RunRequest& request) = 0;
+  // False when a run needs only the build's artifacts in out_dir (a kernel
+  // image booted in a VM): more runs on a commit built earlier then need no
+  // rebuild of the work tree.
+  virtual bool needs_work_tree() const { return true; }
 };
 
 const char* to_string(RunStatus status);

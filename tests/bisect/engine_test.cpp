@@ -34,6 +34,8 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
   double rate = 1.0;  // a bad commit crashes in this share of its runs (seeded: repeatable)
   std::mt19937 rng{7};
   std::set<std::pair<std::string, int>> stray;  // (commit, run index): an unrelated crash
+  bool runs_need_work_tree = true;              // false: like the QEMU runner
+  std::vector<std::string>* events = nullptr;   // "RUN <commit> crashed|ok", beside the log
 
   int add(std::vector<int> parents, std::string tag = "") {
     commits.push_back({std::move(parents), std::move(tag)});
@@ -124,13 +126,17 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
     return {true, "sig-" + h(c), "", 60};
   }
   // TestRunner
+  bool needs_work_tree() const override { return runs_need_work_tree; }
   run::RunOutcome run(const run::RunRequest& req) override {
     ++runs;
     int c = idx(req.commit);
     if (untestable.count(req.commit)) return {run::RunStatus::untestable, "", "", "", 1};
     if (stray.count({req.commit, req.run_index}))
       return {run::RunStatus::crashed, "lost connection to test machine", "LOST_CONNECTION", "", 1};
-    if (crashes(c) && (rate >= 1 || std::uniform_real_distribution<double>(0, 1)(rng) < rate))
+    bool crash =
+        crashes(c) && (rate >= 1 || std::uniform_real_distribution<double>(0, 1)(rng) < rate);
+    if (events) events->push_back("RUN " + req.commit + (crash ? " crashed" : " ok"));
+    if (crash)
       return {run::RunStatus::crashed, "KASAN: use-after-free Read in foo", "KASAN", "report", 1};
     return {run::RunStatus::ok, "", "", "", 1};
   }
@@ -144,11 +150,13 @@ struct Engine {
   std::unique_ptr<Strategy> strategy;
   std::unique_ptr<CommitTester> tester;
 
-  Engine(SimRepo& r, const std::string& strategy_name = "adaptive") : repo(r) {
+  Engine(SimRepo& r, const std::string& strategy_name = "adaptive", const std::string& title = "")
+      : repo(r) {
     log.add_sink([this](const std::string& l) { lines.push_back(l); });
     strategy = make_strategy(strategy_name, 10);
     TesterConfig cfg;
     cfg.state_dir = std::filesystem::temp_directory_path() / "culprit-engine-test";
+    cfg.target_title = title;
     tester = std::make_unique<CommitTester>(repo, repo, repo, repo, *strategy, journal, log, cfg);
   }
   BisectResult cause(int commit, std::optional<int> good = std::nullopt,
@@ -381,6 +389,113 @@ TEST(Engine, PosteriorResumesWithoutRepeatingRuns) {
   EXPECT_EQ(b.commits.at(0).hash, a.commits.at(0).hash);
   EXPECT_EQ(r.runs, runs) << "every run was recorded: none is repeated";
   EXPECT_EQ(b.builds, a.builds);
+  // Step for step the same: a replayed step ends at the recorded run where
+  // the first process ended it (its first crash), not later.
+  ASSERT_EQ(b.steps.size(), a.steps.size());
+  for (std::size_t i = 0; i < a.steps.size(); ++i) {
+    EXPECT_EQ(b.steps[i].hash, a.steps[i].hash);
+    EXPECT_EQ(b.steps[i].ok, a.steps[i].ok) << a.steps[i].hash;
+    EXPECT_EQ(b.steps[i].crashed, a.steps[i].crashed) << a.steps[i].hash;
+  }
+}
+
+TEST(Engine, PosteriorStepsEndAtTheFirstCrash) {
+  auto r = linear(120);
+  r.bug = 40;
+  r.rate = 0.5;  // the planner asks for several runs per step at this rate
+  Engine e(r, "posterior");
+  r.events = &e.lines;  // the runs, in order with the log's "next: N runs on X"
+  auto res = e.cause(119, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c40");
+  std::string step;  // the commit of the step in progress
+  bool crashed = false;
+  int steps_ended_early = 0, planned_more = 0;
+  for (const auto& l : e.lines) {
+    if (auto at = l.find(" runs on ");
+        l.find("next: ") != std::string::npos && at != std::string::npos) {
+      step = l.substr(at + 9, l.find(' ', at + 9) - at - 9);
+      int planned = std::stoi(l.substr(l.find("next: ") + 6));
+      crashed = false;
+      planned_more += planned > 1;
+      continue;
+    }
+    if (l.rfind("verifying the culprit", 0) == 0) step.clear();  // its own checks follow
+    if (l.rfind("RUN ", 0) != 0 || step.empty()) continue;
+    if (l.rfind("RUN " + step + " ", 0) != 0) continue;
+    EXPECT_FALSE(crashed) << "a run on " << step << " after its crash in the same step";
+    if (l.find(" crashed") != std::string::npos) {
+      crashed = true;
+      ++steps_ended_early;
+    }
+  }
+  EXPECT_GT(planned_more, 0) << "the test needs steps of several runs";
+  EXPECT_GT(steps_ended_early, 0);
+}
+
+TEST(Engine, MoreRunsNeedNoRebuildWhenTheRunnerBootsTheKeptArtifacts) {
+  for (bool need_tree : {true, false}) {
+    auto r = linear(80);
+    r.bug = 30;
+    r.rate = 0.4;
+    r.runs_need_work_tree = need_tree;
+    Engine e(r, "posterior");
+    auto res = e.cause(79, 0);
+    ASSERT_EQ(res.verdict, "found");
+    EXPECT_EQ(res.commits.at(0).hash, "c30");
+    // r.builds counts every build call; res.builds the commits built.
+    if (need_tree)
+      EXPECT_GT(r.builds, res.builds)
+          << "verification goes back to built commits: the work tree is rebuilt";
+    else
+      EXPECT_EQ(r.builds, res.builds) << "runs boot out/<commit>: no rebuild";
+  }
+}
+
+TEST(Engine, ParallelTestsTheFirstRoundBesideTheStartCommit) {
+  auto r = linear(300);
+  r.bug = 123;
+  Engine e(r, "posterior");
+  SearchOptions s;
+  s.parallel = 4;
+  auto res = e.cause(299, 0, s);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c123");
+  ASSERT_GE(res.steps.size(), 4u);
+  EXPECT_EQ(res.steps[0].hash, "c299");
+  int beside = 0;
+  for (const auto& l : e.lines) beside += l.find("beside the start commit") != std::string::npos;
+  EXPECT_EQ(beside, 3);
+  // The start commit's round costs its slowest step, not their sum.
+  double sum = 0;
+  for (int i = 0; i < 4; ++i) {
+    const auto* t = e.tester->find(res.steps[i].hash);
+    sum += t->build_seconds + t->test_seconds;
+  }
+  EXPECT_LT(res.wall_seconds, res.total_seconds - sum / 2);
+}
+
+TEST(Engine, AGivenTitleIsBisectedWhateverElseCrashesMoreOften) {
+  auto make = [] {
+    auto r = linear(60);
+    r.bug = 45;
+    r.rate = 0.3;
+    // The start commit mostly shows an unrelated crash.
+    for (int i = 0; i < 8; ++i) r.stray.insert({"c59", i});
+    for (int c = 0; c < 59; c += 3) r.stray.insert({SimRepo::h(c), 0});
+    return r;
+  };
+  auto guessed = make();
+  Engine g(guessed, "posterior");
+  auto a = g.cause(59, 0);
+  EXPECT_FALSE(a.verdict == "found" && a.commits.at(0).hash == "c45")
+      << "without --title the most frequent crash (lost connection) is the one bisected";
+  auto given = make();
+  Engine t(given, "posterior", "KASAN: use-after-free Read in foo");
+  auto b = t.cause(59, 0);
+  ASSERT_EQ(b.verdict, "found");
+  EXPECT_EQ(b.commits.at(0).hash, "c45");
+  EXPECT_TRUE(t.logged("crash to bisect: KASAN: use-after-free Read in foo"));
 }
 
 TEST(Engine, PosteriorParallelPicksSeveralCommitsPerRound) {

@@ -106,6 +106,25 @@ TEST_F(PosteriorBisection, RevertCheckIsSkippedWhenTheCulpritDoesNotRevertCleanl
   EXPECT_THAT(o.output, HasSubstr("revert check skipped: cannot revert it on"));
 }
 
+// --title names the crash being bisected (as syzbot's bug title): the
+// bisection follows it, and a start commit that never shows it has not
+// reproduced the crash, whatever else it shows.
+TEST_F(PosteriorBisection, TitleNamesTheCrashToBisect) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 16; ++i)
+    c.push_back(i == 6 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+  auto o = bisect("--good " + c[0] + " --commit " + c.back() + " --title " +
+                  shell_quote("heap-use-after-free in cache_lookup"));
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{c[6]}) << o.output;
+  EXPECT_THAT(o.output, HasSubstr("crash to bisect: heap-use-after-free in cache_lookup"));
+
+  auto other = bisect("--restart --good " + c[0] + " --commit " + c.back() + " --title " +
+                      shell_quote("KASAN: slab-out-of-bounds Read in elsewhere"));
+  EXPECT_EQ(other.status, 1) << other.output;
+  EXPECT_THAT(other.output, HasSubstr("does not reproduce"));
+}
+
 TEST_F(PosteriorBisection, NoVerifyLeavesTheCheckOut) {
   std::vector<std::string> c;
   for (int i = 0; i < 20; ++i)

@@ -103,6 +103,16 @@ TEST_F(Parallel, TestsTwoCommitsAtTheSameTimeInTwoWorkTrees) {
     for (const auto& [b, sb] : spans)
       if (a.first < b.first && sa.first < sb.second && sb.first < sa.second) ++overlaps;
   EXPECT_GT(overlaps, 0) << read_file(events);
+  // The first round runs beside the start commit itself (its runs overlap
+  // a pick's), so the start commit costs no round of its own.
+  int start_overlaps = 0;
+  for (const auto& [a, sa] : spans)
+    for (const auto& [b, sb] : spans)
+      if (a.first == c_.back() && b.first != c_.back() && sa.first < sb.second &&
+          sb.first < sa.second)
+        ++start_overlaps;
+  EXPECT_GT(start_overlaps, 0) << read_file(events);
+  EXPECT_THAT(r.output, ::testing::HasSubstr("beside the start commit"));
 
   // Two work trees: the builds ran in two directories, both under the state directory.
   EXPECT_TRUE(std::filesystem::is_directory(state / "worktrees" / "1"));

@@ -213,6 +213,18 @@ TEST(Render, CandidatesAndVerificationWhenPresent) {
   EXPECT_THAT(page, HasSubstr("<td>revert fixes it</td><td>no</td><td>10</td>"));
 }
 
+// The engine's shape: the checks as keys, the revert check nested.
+TEST(Render, VerificationWithTheRevertCheckAsANestedTable) {
+  auto d = found_report();
+  d.result["verification"] = {{"culprit_runs", 9},
+                              {"parent_passed", true},
+                              {"revert", {{"commit", hash_of(90)}, {"crashed", 0}, {"runs", 9}}},
+                              {"passed", true}};
+  auto page = render_report(d);
+  EXPECT_THAT(page, HasSubstr("<th>revert</th><td><table class=\"data\"><tr><th>commit</th>"));
+  EXPECT_THAT(page, Not(HasSubstr("{&quot;commit")));
+}
+
 TEST(Candidates, LinearCauseBisectionShrinks) {
   auto d = found_report();
   auto bands = candidates_per_step(d.timeline, d.steps, false);
