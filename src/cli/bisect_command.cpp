@@ -7,7 +7,6 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -363,9 +362,6 @@ int bisect_command(const Args& args) {
   std::unique_ptr<vcs::RevertStore> reverts;
   if (o.verify) reverts = std::make_unique<vcs::RevertStore>(repo, state / "reverts.git");
   auto history = bisect::make_git_history(repo, reverts.get());
-  // libgit2 stamps the work trees' reflogs with the local time: set the time
-  // zone up once, before checkouts run on several threads.
-  ::tzset();
   // One work tree per commit tested at the same time (--parallel).
   std::vector<std::unique_ptr<bisect::Workspace>> workspaces;
   std::vector<bisect::Workspace*> slots;
