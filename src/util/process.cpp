@@ -2,14 +2,15 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -22,7 +23,10 @@ extern char** environ;
 namespace culprit {
 namespace {
 
-volatile std::sig_atomic_t g_interrupt = 0;
+// Set by a signal handler, read by every thread that runs commands: a
+// lock-free atomic is both async-signal-safe and free of data races.
+std::atomic<int> g_interrupt{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 std::mutex g_groups_mutex;
 std::set<pid_t> g_groups;  // process groups still running
 
@@ -67,7 +71,8 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
   if (argv.empty()) throw std::invalid_argument("run_argv: empty argv");
   ProcessResult result;
   int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  if (::pipe2(pipefd, O_CLOEXEC) != 0)
+    throw std::system_error(errno, std::generic_category(), "pipe");
   Fd read_end(pipefd[0]);
   Fd write_end(pipefd[1]);
 
@@ -75,7 +80,8 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
   if (!options.log_path.empty()) {
     int fd = ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-      throw std::system_error(errno, std::generic_category(), "cannot write " + options.log_path.string());
+      throw std::system_error(errno, std::generic_category(),
+                              "cannot write " + options.log_path.string());
     log_fd.reset(fd);
   }
 
@@ -88,7 +94,8 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
     std::string_view kv(*e);
     bool overridden = false;
     for (const auto& [k, v] : options.env)
-      if (kv.size() > k.size() && kv.substr(0, k.size()) == k && kv[k.size()] == '=') overridden = true;
+      if (kv.size() > k.size() && kv.substr(0, k.size()) == k && kv[k.size()] == '=')
+        overridden = true;
     if (!overridden) env_store.emplace_back(kv);
   }
   for (const auto& [k, v] : options.env) env_store.push_back(k + "=" + v);
@@ -100,7 +107,8 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
   // The child reports a failed chdir/exec through this close-on-exec pipe,
   // so "could not start" is not mistaken for the command's exit status 127.
   int errpipe[2];
-  if (::pipe2(errpipe, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  if (::pipe2(errpipe, O_CLOEXEC) != 0)
+    throw std::system_error(errno, std::generic_category(), "pipe");
   Fd err_read(errpipe[0]);
   Fd err_write(errpipe[1]);
   double start = now_seconds();
@@ -163,7 +171,7 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
         drain_deadline = now + 2.0;
       }
     }
-    if (!exited && g_interrupt) {
+    if (!exited && g_interrupt.load()) {
       result.interrupted = true;
       ::kill(-pid, SIGKILL);
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -239,8 +247,8 @@ ProcessResult run_shell(const std::string& command, const ProcessOptions& option
   return run_argv({"/bin/sh", "-c", command}, options);
 }
 
-void request_interrupt() noexcept { g_interrupt = 1; }
-bool interrupt_requested() noexcept { return g_interrupt != 0; }
+void request_interrupt() noexcept { g_interrupt.store(1); }
+bool interrupt_requested() noexcept { return g_interrupt.load() != 0; }
 
 void kill_running_process_groups() {
   std::lock_guard lock(g_groups_mutex);
