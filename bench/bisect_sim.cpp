@@ -51,6 +51,17 @@ struct Dag {
   std::vector<int> files;
   std::vector<std::pair<std::uint32_t, std::string>> tags;
   std::string name;
+  std::vector<double> file_sums;  // file_sums[i]: files changed by commits 0..i-1 (finish())
+
+  void finish() {
+    file_sums.assign(files.size() + 1, 0);
+    for (std::size_t i = 0; i < files.size(); ++i) file_sums[i + 1] = file_sums[i] + files[i];
+  }
+  // Files changed by the commits after the older of a and b, up to the newer.
+  double files_between(std::uint32_t a, std::uint32_t b) const {
+    if (a > b) std::swap(a, b);
+    return file_sums[b + 1] - file_sums[a + 1];
+  }
 };
 
 Dag load_dag(const std::string& path) {
@@ -80,6 +91,7 @@ Dag load_dag(const std::string& path) {
     }
   }
   if (d.parents.empty()) throw std::runtime_error("dag: empty " + path);
+  d.finish();
   return d;
 }
 
@@ -109,6 +121,7 @@ Dag kernel_like(std::uint32_t releases, std::uint32_t seed) {
     for (int i = 0; i < 30; ++i) head = add({head});  // -rc fixes
     d.tags.emplace_back(head, fmt::format("v1.{}", r));
   }
+  d.finish();
   return d;
 }
 
@@ -238,7 +251,7 @@ class World : public bisect::History,
     double changed = 1e9;
     std::size_t slot = last_built_.size();
     for (std::size_t k = 0; k < last_built_.size(); ++k) {
-      double files = files_between(c, last_built_[k]);
+      double files = dag_.files_between(c, last_built_[k]);
       if (files < changed) {
         changed = files;
         slot = k;
@@ -256,7 +269,7 @@ class World : public bisect::History,
     // recompile, those unchanged since some earlier build are cache hits at
     // a fraction of a compile; only the rest cost a full compile.
     double misses = changed;
-    for (auto b : ever_built_) misses = std::min(misses, files_between(c, b));
+    for (auto b : ever_built_) misses = std::min(misses, dag_.files_between(c, b));
     ever_built_.push_back(c);
     double secs = std::min(kBuildMax,
                            kBuildBase + kBuildPerFile * (misses + kCcacheHit * (changed - misses)));
@@ -285,15 +298,6 @@ class World : public bisect::History,
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
-  double files_between(std::uint32_t a, std::uint32_t b) const {
-    if (a > b) std::swap(a, b);
-    if (file_sums_.empty()) {
-      file_sums_.assign(dag_.files.size() + 1, 0);
-      for (std::size_t i = 0; i < dag_.files.size(); ++i)
-        file_sums_[i + 1] = file_sums_[i] + dag_.files[i];
-    }
-    return file_sums_[b + 1] - file_sums_[a + 1];
-  }
   void mark_ancestors(std::uint32_t from, std::vector<std::uint8_t>& seen) const {
     std::vector<std::uint32_t> stack{from};
     while (!stack.empty()) {
@@ -314,7 +318,6 @@ class World : public bisect::History,
   std::size_t range_size_ = 0;
   std::vector<std::uint32_t> last_built_;  // per slot
   std::vector<std::uint32_t> ever_built_;  // what ccache holds
-  mutable std::vector<double> file_sums_;
   std::size_t next_slot_ = 0;
 };
 

@@ -20,6 +20,19 @@ constexpr const char* kSameTree = "same-tree:";
 // Marks run records taken over from an earlier bisection's identical binary.
 constexpr const char* kEarlier = "earlier:";
 
+// The crash title seen most often (the first to reach the count on a tie).
+std::string most_frequent_title(const std::vector<RunSummary>& runs) {
+  std::map<std::string, int> counts;
+  int best = 0;
+  std::string title;
+  for (const auto& r : runs)
+    if (r.status == run::RunStatus::crashed && ++counts[r.title] > best) {
+      best = counts[r.title];
+      title = r.title;
+    }
+  return title;
+}
+
 RunSummary from_record(const store::RunRecord& rec) {
   RunSummary s;
   s.status = rec.status == "ok"           ? run::RunStatus::ok
@@ -322,17 +335,8 @@ std::string CommitTester::signature_of(const std::string& hash) {
 
 Evidence CommitTester::tally(const std::vector<RunSummary>& runs) const {
   Evidence e;
-  std::string target = target_title_;
-  if (target.empty()) {
-    // The start commit defines the crash: its most frequent crash title.
-    std::map<std::string, int> counts;
-    int best = 0;
-    for (const auto& r : runs)
-      if (r.status == run::RunStatus::crashed && ++counts[r.title] > best) {
-        best = counts[r.title];
-        target = r.title;
-      }
-  }
+  // Not set yet: the start commit defines the crash.
+  std::string target = target_title_.empty() ? most_frequent_title(runs) : target_title_;
   e.generic_target = !target.empty() && is_generic_title(target);
   for (const auto& r : runs) {
     switch (r.status) {
@@ -632,21 +636,18 @@ const CommitResult& CommitTester::finish_new(CommitResult r, Role role, bool dec
   if (decide) {
     r.evidence = tally(r.runs);
     r.verdict = strategy_.decide(r.evidence, role);
-    if (role == Role::start && target_title_.empty() && r.verdict == Verdict::bad) {
-      std::map<std::string, int> counts;
-      int best = 0;
-      for (const auto& run : r.runs)
-        if (run.status == run::RunStatus::crashed && ++counts[run.title] > best) {
-          best = counts[run.title];
-          target_title_ = run.title;
-        }
-    }
+    if (role == Role::start && target_title_.empty() && r.verdict == Verdict::bad)
+      target_title_ = most_frequent_title(r.runs);
     if (role == Role::start && !target_title_.empty()) {
+      std::size_t known = target_alts_.size();
       for (const auto& run : r.runs)
         if (run.status == run::RunStatus::crashed && run.title == target_title_)
           target_alts_.insert(run.alt_titles.begin(), run.alt_titles.end());
-      r.evidence = tally(r.runs);
-      r.verdict = strategy_.decide(r.evidence, role);
+      // Other names of the crash seen here make more of these runs match.
+      if (target_alts_.size() != known) {
+        r.evidence = tally(r.runs);
+        r.verdict = strategy_.decide(r.evidence, role);
+      }
     }
   }
   std::string hash = r.hash;

@@ -212,7 +212,7 @@ std::vector<std::pair<std::string, int>> PosteriorSearch::opening(
   PlanInput in;
   in.costs = costs();
   in.slots = slots;
-  in.max_runs = std::max(4 * options_.runs, 40);
+  in.max_runs = max_step_runs();
   std::vector<std::pair<std::string, int>> out;
   for (const auto& s : plan(post, in))
     if (graph.hash(s.commit) != bad) out.emplace_back(graph.hash(s.commit), s.runs);
@@ -232,7 +232,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
   const int max_builds = static_cast<int>((2 * log2_ceil(graph.size()) + 10) * slots_factor);
   const int max_runs =
       static_cast<int>(40 * (log2_ceil(graph.size()) + 4) * slots_factor) + tester_.runs();
-  const int step_runs = std::max(4 * options_.runs, 40);
+  const int step_runs = max_step_runs();
   int verifications = 0;
   log_.line(fmt::format("posterior search over {} commits (confidence {:.2f}, {} slot{})",
                         graph.size(), options_.confidence, options_.parallel,

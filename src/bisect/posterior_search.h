@@ -5,6 +5,7 @@
 // more (then the most probable commits are the answer, with their odds).
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -52,6 +53,8 @@ class PosteriorSearch {
 
  private:
   PlanCosts costs() const;
+  // The most runs one step may take (--runs sets it).
+  int max_step_runs() const { return std::max(4 * options_.runs, 40); }
   // Runs `runs` more times on `hash`, or builds and tests it; returns the
   // simulated/elapsed seconds it took (build + runs).
   double step(const std::string& hash, int runs);

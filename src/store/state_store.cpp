@@ -8,6 +8,7 @@
 
 #include "store/sqlite_handles.h"
 #include "util/error.h"
+#include "util/text.h"
 
 namespace culprit::store {
 namespace {
@@ -235,11 +236,8 @@ RunRecord run_from_row(const Statement& q) {
   r.log_path = q.text(7);
   r.seconds = q.real(8);
   std::string alts = q.text(9);  // one per line
-  for (std::size_t at = 0, nl; at < alts.size(); at = nl + 1) {
-    nl = alts.find('\n', at);
-    if (nl == std::string::npos) nl = alts.size();
-    if (nl > at) r.alt_titles.push_back(alts.substr(at, nl - at));
-  }
+  for (auto t : split_lines(alts))
+    if (!t.empty()) r.alt_titles.emplace_back(t);
   return r;
 }
 constexpr const char* kRunColumns =
