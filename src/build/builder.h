@@ -18,8 +18,13 @@ struct BuildRequest {
 struct BuildResult {
   bool ok = false;
   std::string signature;   // empty when the build failed or gave none
-  std::string error_line;  // failed builds: the first compiler error, for the log
+  std::string error_line;  // failed builds: the first compiler error, or why the machine failed
   double seconds = 0;
+  // The build failed because of the machine, not the code (killed by a
+  // signal, out of memory, disk full, timed out, could not start, lost
+  // cluster node): never a verdict about the commit. The engine retries it
+  // a bounded number of times, then aborts the bisection (exit 3, resumable).
+  bool infra = false;
 };
 
 class Builder {
@@ -31,6 +36,8 @@ class Builder {
   // A string that changes whenever the build would produce something else
   // from the same source (command, compiler, config): part of cache keys.
   virtual std::string cache_key() const = 0;
+  // Never throws: every failure is a BuildResult (the engine builds on
+  // threads, where an exception would end culprit).
   virtual BuildResult build(const BuildRequest& request) = 0;
 };
 

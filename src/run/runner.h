@@ -11,7 +11,11 @@ enum class RunStatus {
   ok,           // ran and did not crash
   crashed,      // a crash report, or a failing exit status
   untestable,   // could not test this commit (exit 125, boot failure): counts neither way
-  infra_error,  // the test machinery itself failed; too many abort the bisection
+  // The test machinery or the machine failed (VM could not start for a host
+  // reason, interrupted, cluster job lost): never a verdict about the commit,
+  // never recorded as a run; retried a bounded number of times, then the
+  // bisection aborts (exit 3, resumable).
+  infra_error,
 };
 
 struct RunOutcome {
@@ -42,6 +46,7 @@ class TestRunner {
   virtual ~TestRunner() = default;
   // Part of cache keys: a verdict is reused only for the same test setup.
   virtual std::string cache_key() const = 0;
+  // Never throws: every failure is a RunOutcome (runs go on threads).
   virtual RunOutcome run(const RunRequest& request) = 0;
   // False when a run needs only the build's artifacts in out_dir (a kernel
   // image booted in a VM): more runs on a commit built earlier then need no
