@@ -25,6 +25,10 @@ struct BuildResult {
   // cluster node): never a verdict about the commit. The engine retries it
   // a bounded number of times, then aborts the bisection (exit 3, resumable).
   bool infra = false;
+  // Where it ran, when not on this machine (a cluster job): for the log and
+  // the JSON. Empty for local builds.
+  std::string job;   // e.g. the Slurm job id
+  std::string node;  // the node the job ran on
 };
 
 class Builder {

@@ -29,6 +29,10 @@ struct RunOutcome {
   std::string report;  // the crash report text, when there was one
   double seconds = 0;
   std::vector<std::string> alt_titles;  // other names of the same crash (report::CrashReport)
+  // Where it ran, when not on this machine (a cluster job): for the log and
+  // the JSON. Empty for local runs.
+  std::string job;
+  std::string node;
 };
 
 struct RunRequest {
