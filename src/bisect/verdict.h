@@ -37,6 +37,7 @@ struct RunSummary {
   double seconds = 0;
   std::vector<std::string> alt_titles;  // other names syzbot gives the same crash
   bool inherited = false;  // taken over from an earlier bisection's identical binary: not run here
+  std::string job, node;   // where it ran (a cluster job); empty: here
 };
 
 // Titles that only say how a process ended, not what crashed: one of them is

@@ -242,7 +242,7 @@ std::optional<ReportData> collect_report_data(const std::filesystem::path& state
   }
   for (auto& s : data.steps) {
     if (auto b = builds.find(s.hash);
-        b != builds.end() && !starts_with(b->second.log_path, "same-tree:"))
+        b != builds.end() && b->second.origin == store::Origin::own)
       s.build_seconds = b->second.seconds;
     if (auto r = runs.find(s.hash); r != runs.end())
       for (const auto& rec : r->second)

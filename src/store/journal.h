@@ -12,6 +12,17 @@
 
 namespace culprit::store {
 
+// Where a record's result came from. A record copied from another one says
+// so in its own column (with `origin_commit`), so that no reader has to
+// parse another field to know.
+enum class Origin {
+  own,        // built or run here, for this commit
+  same_tree,  // a build: another commit with the same source tree was built
+  earlier,    // a run: the same binary ran the same test in an earlier bisection
+};
+const char* to_string(Origin origin);
+Origin origin_from_string(const std::string& text);  // unknown text: own
+
 struct BuildRecord {
   std::string commit;
   std::string tree;         // git tree id of the source
@@ -21,6 +32,9 @@ struct BuildRecord {
   std::string error_line;
   std::string log_path;
   double seconds = 0;
+  Origin origin = Origin::own;
+  std::string origin_commit;  // same_tree: the commit that was built
+  std::string job, node;      // where it ran (a cluster job), empty: here
 };
 
 struct RunRecord {
@@ -34,6 +48,9 @@ struct RunRecord {
   std::string log_path;
   double seconds = 0;
   std::vector<std::string> alt_titles;  // other names of the same crash (CrashReport)
+  Origin origin = Origin::own;
+  std::string origin_commit;  // earlier: the commit of the earlier bisection
+  std::string job, node;      // where it ran (a cluster job), empty: here
 };
 
 class Journal {
@@ -45,9 +62,13 @@ class Journal {
   // possibly of an earlier bisection in the same state directory).
   virtual std::optional<BuildRecord> find_build_by_tree(const std::string& tree,
                                                         const std::string& builder_key) = 0;
+  // A commit's build is recorded once: saving it again is a logic error
+  // (std::logic_error), never an overwrite.
   virtual void save_build(const BuildRecord& record) = 0;
   // Recorded runs of a commit, ordered by index.
   virtual std::vector<RunRecord> runs(const std::string& commit, const std::string& runner_key) = 0;
+  // A run index is recorded once: saving a run over a recorded one is a
+  // logic error (std::logic_error), never an overwrite.
   virtual void save_run(const RunRecord& record) = 0;
   // Runs of the same binary (build signature) with the same test setup in
   // an earlier bisection of this state directory: (commit, runs), or none.

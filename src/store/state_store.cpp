@@ -33,6 +33,10 @@ CREATE TABLE IF NOT EXISTS builds (
   error_line TEXT NOT NULL,
   log_path TEXT NOT NULL,
   seconds REAL NOT NULL,
+  origin TEXT NOT NULL DEFAULT '',
+  origin_commit TEXT NOT NULL DEFAULT '',
+  job TEXT NOT NULL DEFAULT '',
+  node TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (bisection, commit_hash, builder_key)
 );
 CREATE INDEX IF NOT EXISTS builds_by_tree ON builds (tree, builder_key);
@@ -49,6 +53,10 @@ CREATE TABLE IF NOT EXISTS runs (
   log_path TEXT NOT NULL,
   seconds REAL NOT NULL,
   alt_titles TEXT NOT NULL DEFAULT '',
+  origin TEXT NOT NULL DEFAULT '',
+  origin_commit TEXT NOT NULL DEFAULT '',
+  job TEXT NOT NULL DEFAULT '',
+  node TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (bisection, commit_hash, runner_key, idx)
 );
 )sql";
@@ -59,6 +67,27 @@ bool has_column(sqlite3* db, const char* table, const char* column) {
   Statement q(db, std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name = ?");
   q.bind(1, std::string(column));
   return q.step();
+}
+
+// State directories of older versions: columns added since, and where a
+// record came from moved out of a prefix of its log path into its own column.
+void migrate(sqlite3* db) {
+  if (!has_column(db, "runs", "alt_titles"))
+    exec(db, "ALTER TABLE runs ADD COLUMN alt_titles TEXT NOT NULL DEFAULT ''");
+  if (has_column(db, "builds", "origin") && has_column(db, "runs", "origin")) return;
+  exec(db, "BEGIN");
+  for (const char* table : {"builds", "runs"})
+    for (const char* column : {"origin", "origin_commit", "job", "node"})
+      if (!has_column(db, table, column))
+        exec(db, std::string("ALTER TABLE ") + table + " ADD COLUMN " + column +
+                     " TEXT NOT NULL DEFAULT ''");
+  exec(db,
+       "UPDATE builds SET origin = 'same-tree', origin_commit = substr(log_path, 11), "
+       "log_path = '' WHERE log_path LIKE 'same-tree:%'");
+  exec(db,
+       "UPDATE runs SET origin = 'earlier', origin_commit = substr(log_path, 9), "
+       "log_path = '' WHERE log_path LIKE 'earlier:%'");
+  exec(db, "COMMIT");
 }
 
 double unix_now() {
@@ -118,9 +147,7 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& dir) {
   impl->db = open_db(dir / "state.db", false);
   exec(impl->db.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
   exec(impl->db.get(), kSchema);
-  // A state directory from before alternative titles were recorded.
-  if (!has_column(impl->db.get(), "runs", "alt_titles"))
-    exec(impl->db.get(), "ALTER TABLE runs ADD COLUMN alt_titles TEXT NOT NULL DEFAULT ''");
+  migrate(impl->db.get());
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
 }
 
@@ -142,7 +169,9 @@ std::optional<BisectionSummary> StateStore::last(const std::filesystem::path& di
   s.started = q.real(6);
   Statement b(
       db.get(),
-      "SELECT COUNT(*) FROM builds WHERE bisection = ? AND log_path NOT LIKE 'same-tree:%'");
+      has_column(db.get(), "builds", "origin")
+          ? "SELECT COUNT(*) FROM builds WHERE bisection = ? AND origin = ''"
+          : "SELECT COUNT(*) FROM builds WHERE bisection = ? AND log_path NOT LIKE 'same-tree:%'");
   b.bind(1, s.id);
   if (b.step()) s.builds = static_cast<int>(b.int64(0));
   Statement r(db.get(), "SELECT COUNT(*) FROM runs WHERE bisection = ?");
@@ -218,11 +247,21 @@ BuildRecord build_from_row(const Statement& q) {
   r.error_line = q.text(5);
   r.log_path = q.text(6);
   r.seconds = q.real(7);
+  r.origin = origin_from_string(q.text(8));
+  r.origin_commit = q.text(9);
+  r.job = q.text(10);
+  r.node = q.text(11);
   return r;
 }
 constexpr const char* kBuildColumns =
-    "SELECT commit_hash, tree, builder_key, ok, signature, error_line, log_path, seconds FROM "
-    "builds ";
+    "SELECT commit_hash, tree, builder_key, ok, signature, error_line, log_path, seconds, origin, "
+    "origin_commit, job, node FROM builds ";
+constexpr const char* kOldBuildColumns =
+    "SELECT commit_hash, tree, builder_key, ok, signature, error_line, "
+    "CASE WHEN log_path LIKE 'same-tree:%' THEN '' ELSE log_path END, seconds, "
+    "CASE WHEN log_path LIKE 'same-tree:%' THEN 'same-tree' ELSE '' END, "
+    "CASE WHEN log_path LIKE 'same-tree:%' THEN substr(log_path, 11) ELSE '' END, '', '' "
+    "FROM builds ";
 
 RunRecord run_from_row(const Statement& q) {
   RunRecord r;
@@ -238,15 +277,32 @@ RunRecord run_from_row(const Statement& q) {
   std::string alts = q.text(9);  // one per line
   for (auto t : split_lines(alts))
     if (!t.empty()) r.alt_titles.emplace_back(t);
+  r.origin = origin_from_string(q.text(10));
+  r.origin_commit = q.text(11);
+  r.job = q.text(12);
+  r.node = q.text(13);
   return r;
 }
 constexpr const char* kRunColumns =
     "SELECT commit_hash, runner_key, idx, status, title, type, report, log_path, seconds, "
-    "alt_titles FROM runs ";
-// Read-only readers of a state directory that predates the column.
-constexpr const char* kOldRunColumns =
-    "SELECT commit_hash, runner_key, idx, status, title, type, report, log_path, seconds, "
-    "'' FROM runs ";
+    "alt_titles, origin, origin_commit, job, node FROM runs ";
+
+// Read-only readers of a state directory from an older version: a column
+// added since reads as empty, and the origin was a prefix of the log path.
+std::string run_columns(sqlite3* db) {
+  bool alts = has_column(db, "runs", "alt_titles");
+  if (alts && has_column(db, "runs", "origin")) return kRunColumns;
+  return std::string(
+             "SELECT commit_hash, runner_key, idx, status, title, type, report, "
+             "CASE WHEN log_path LIKE 'earlier:%' THEN '' ELSE log_path END, seconds, ") +
+         (alts ? "alt_titles" : "''") +
+         ", CASE WHEN log_path LIKE 'earlier:%' THEN 'earlier' ELSE '' END, "
+         "CASE WHEN log_path LIKE 'earlier:%' THEN substr(log_path, 9) ELSE '' END, '', '' "
+         "FROM runs ";
+}
+std::string build_columns(sqlite3* db) {
+  return has_column(db, "builds", "origin") ? kBuildColumns : kOldBuildColumns;
+}
 }  // namespace
 
 std::optional<BuildRecord> StateStore::find_build(const std::string& commit,
@@ -270,11 +326,25 @@ std::optional<BuildRecord> StateStore::find_build_by_tree(const std::string& tre
   return build_from_row(q);
 }
 
+namespace {
+// A second record of the same build or run is a bug of the engine: plain
+// INSERT, so that it fails loudly instead of overwriting a result.
+void insert_or_fail(Statement& q, const std::string& what) {
+  try {
+    q.run();
+  } catch (const std::runtime_error& e) {
+    if (std::string_view(e.what()).find("UNIQUE") != std::string_view::npos)
+      throw std::logic_error(what + " recorded twice");
+    throw;
+  }
+}
+}  // namespace
+
 void StateStore::save_build(const BuildRecord& r) {
-  Statement q(
-      impl_->db.get(),
-      "INSERT OR REPLACE INTO builds (bisection, commit_hash, tree, builder_key, ok, signature, "
-      "error_line, log_path, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement q(impl_->db.get(),
+              "INSERT INTO builds (bisection, commit_hash, tree, builder_key, ok, signature, "
+              "error_line, log_path, seconds, origin, origin_commit, job, node) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   q.bind(1, impl_->bisection)
       .bind(2, r.commit)
       .bind(3, r.tree)
@@ -284,7 +354,11 @@ void StateStore::save_build(const BuildRecord& r) {
       .bind(7, r.error_line)
       .bind(8, r.log_path)
       .bind(9, r.seconds)
-      .run();
+      .bind(10, std::string(to_string(r.origin)))
+      .bind(11, r.origin_commit)
+      .bind(12, r.job)
+      .bind(13, r.node);
+  insert_or_fail(q, "build of " + r.commit);
 }
 
 std::vector<RunRecord> StateStore::runs(const std::string& commit, const std::string& runner_key) {
@@ -319,10 +393,10 @@ std::pair<std::string, std::vector<RunRecord>> StateStore::earlier_runs(
 }
 
 void StateStore::save_run(const RunRecord& r) {
-  Statement q(
-      impl_->db.get(),
-      "INSERT OR REPLACE INTO runs (bisection, commit_hash, runner_key, idx, status, title, type, "
-      "report, log_path, seconds, alt_titles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement q(impl_->db.get(),
+              "INSERT INTO runs (bisection, commit_hash, runner_key, idx, status, title, type, "
+              "report, log_path, seconds, alt_titles, origin, origin_commit, job, node) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   std::string alts;
   for (const auto& t : r.alt_titles) alts += t + "\n";
   q.bind(1, impl_->bisection)
@@ -336,7 +410,11 @@ void StateStore::save_run(const RunRecord& r) {
       .bind(9, r.log_path)
       .bind(10, r.seconds)
       .bind(11, alts)
-      .run();
+      .bind(12, std::string(to_string(r.origin)))
+      .bind(13, r.origin_commit)
+      .bind(14, r.job)
+      .bind(15, r.node);
+  insert_or_fail(q, "run " + std::to_string(r.index) + " of " + r.commit);
 }
 
 std::optional<BisectionRecords> StateStore::last_records(const std::filesystem::path& dir) {
@@ -345,12 +423,11 @@ std::optional<BisectionRecords> StateStore::last_records(const std::filesystem::
   BisectionRecords out;
   out.summary = std::move(*summary);
   auto db = open_db(dir / "state.db", true);
-  Statement b(db.get(), std::string(kBuildColumns) + "WHERE bisection = ? ORDER BY rowid");
+  Statement b(db.get(), build_columns(db.get()) + "WHERE bisection = ? ORDER BY rowid");
   b.bind(1, out.summary.id);
   while (b.step()) out.builds.push_back(build_from_row(b));
-  Statement r(db.get(), std::string(has_column(db.get(), "runs", "alt_titles") ? kRunColumns
-                                                                               : kOldRunColumns) +
-                            "WHERE bisection = ? ORDER BY commit_hash, runner_key, idx");
+  Statement r(db.get(),
+              run_columns(db.get()) + "WHERE bisection = ? ORDER BY commit_hash, runner_key, idx");
   r.bind(1, out.summary.id);
   while (r.step()) out.runs.push_back(run_from_row(r));
   return out;
