@@ -46,6 +46,32 @@ std::string first_build_error(std::string_view log) {
   return std::string(build_tool.empty() ? last : build_tool);
 }
 
+std::optional<std::string> machine_failure(const ProcessResult& p, double timeout_seconds,
+                                           std::string_view program) {
+  if (p.start_failed) return std::string(program) + " could not start";
+  if (p.timed_out)
+    return "build timed out after " + format_duration(timeout_seconds) +
+           " (a loaded machine, or raise --build-timeout)";
+  if (p.signal) return std::string(program) + " was killed by signal " + std::to_string(p.signal);
+  // The shell reports a command the OOM killer ended as status 128+9.
+  if (p.exit_code == 128 + 9) return std::string(program) + " was killed (SIGKILL: out of memory?)";
+  // What compilers, linkers and the C library say when the machine, not the
+  // source, is at fault.
+  static constexpr std::array<std::string_view, 7> kMachine = {"No space left on device",
+                                                               "Cannot allocate memory",
+                                                               "virtual memory exhausted",
+                                                               "Killed signal terminated program",
+                                                               "internal compiler error: Killed",
+                                                               "terminated with signal 9",
+                                                               "Disk quota exceeded"};
+  for (auto raw : split_lines(p.output)) {
+    auto line = trim(raw);
+    for (auto part : kMachine)
+      if (contains(line, part)) return std::string(line);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> build_failure(const ProcessResult& p, double timeout_seconds,
                                          std::string_view program) {
   if (p.start_failed) return std::string(program) + " could not start";

@@ -1,7 +1,11 @@
 #include "build/command_builder.h"
 
+#include <sys/stat.h>
+
+#include <cstdint>
 #include <fstream>
 #include <stdexcept>
+#include <tuple>
 
 #include "build/build_error.h"
 #include "build/signature.h"
@@ -28,6 +32,14 @@ std::string written_signature(const std::filesystem::path& file) {
   std::string line;
   if (!in || !std::getline(in, line)) return {};
   return std::string(trim(line));
+}
+
+// What tells a file written now from the same file left alone: inode,
+// modification time (ns), size. All zero for a missing file.
+std::tuple<ino_t, std::int64_t, std::int64_t> file_stamp(const std::filesystem::path& path) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return {0, 0, 0};
+  return {st.st_ino, std::int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec, st.st_size};
 }
 
 }  // namespace
@@ -57,12 +69,39 @@ std::string CommandBuilder::cache_key() const {
 }
 
 BuildResult CommandBuilder::build(const BuildRequest& req) {
+  // Builds run on threads: a failure of culprit's own file handling is the
+  // machine's, not a reason to end the process.
+  try {
+    return build_checked(req);
+  } catch (const std::exception& e) {
+    BuildResult r;
+    r.infra = true;
+    r.error_line = std::string("cannot build: ") + e.what();
+    return r;
+  }
+}
+
+BuildResult CommandBuilder::build_checked(const BuildRequest& req) {
   std::filesystem::create_directories(req.out_dir);
   if (!req.signature_file.parent_path().empty())
     std::filesystem::create_directories(req.signature_file.parent_path());
   // A line left from an earlier build of another commit would be taken as
   // this build's signature.
   std::filesystem::remove(req.signature_file);
+  // An artifact left by an earlier commit's build would pass for this
+  // build's, with that commit's signature and verdict: it goes first, so a
+  // build that does not write it has failed.
+  const auto artifact = artifact_.empty() ? std::filesystem::path() : artifact_path(artifact_, req);
+  bool owned = false;  // in the work tree or $CULPRIT_OUT, culprit's own
+  if (!artifact.empty()) {
+    auto inside = [](const std::filesystem::path& p, const std::filesystem::path& dir) {
+      auto rel = p.lexically_normal().lexically_relative(dir.lexically_normal());
+      return !rel.empty() && *rel.begin() != "..";
+    };
+    owned = inside(artifact, req.source_dir) || inside(artifact, req.out_dir);
+    if (owned) std::filesystem::remove_all(artifact);
+  }
+  const auto before = file_stamp(artifact);
 
   ProcessOptions opts;
   opts.cwd = req.source_dir;
@@ -75,6 +114,11 @@ BuildResult CommandBuilder::build(const BuildRequest& req) {
 
   BuildResult r;
   r.seconds = p.seconds;
+  if (auto machine = machine_failure(p, timeout_seconds_, "build")) {
+    r.infra = true;
+    r.error_line = *machine;
+    return r;
+  }
   if (auto failure = build_failure(p, timeout_seconds_, "build")) {
     r.error_line = *failure;
     return r;
@@ -82,9 +126,11 @@ BuildResult CommandBuilder::build(const BuildRequest& req) {
   r.signature = written_signature(req.signature_file);
   if (!artifact_.empty()) {
     // Checked even when the build wrote its own signature: the test needs it.
-    auto path = artifact_path(artifact_, req);
+    const auto& path = artifact;
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
+    // Outside culprit's directories the artifact was not removed: the build
+    // must at least have written it.
+    if (!std::filesystem::exists(path, ec) || (!owned && file_stamp(path) == before)) {
       r.signature.clear();
       r.error_line = "artifact " + artifact_ + " was not produced";
       return r;

@@ -136,6 +136,19 @@ std::string KernelBuilder::cache_key() const {
 }
 
 BuildResult KernelBuilder::build(const BuildRequest& req) {
+  // Builds run on threads: a failure of culprit's own file handling is the
+  // machine's, not a reason to end the process.
+  try {
+    return build_checked(req);
+  } catch (const std::exception& e) {
+    BuildResult r;
+    r.infra = true;
+    r.error_line = std::string("cannot build: ") + e.what();
+    return r;
+  }
+}
+
+BuildResult KernelBuilder::build_checked(const BuildRequest& req) {
   BuildResult r;
   fs::create_directories(req.out_dir);
   std::optional<KernelVersion> version;
@@ -179,6 +192,11 @@ BuildResult KernelBuilder::build(const BuildRequest& req) {
               {"CCACHE_BASEDIR", options_.build_root.parent_path().string()}};
   auto p = run_shell(command, opts);
   r.seconds = p.seconds;
+  if (auto machine = machine_failure(p, options_.timeout_seconds, "make")) {
+    r.infra = true;
+    r.error_line = tree_relative(*machine, req.source_dir, obj);
+    return r;
+  }
   if (auto failure = build_failure(p, options_.timeout_seconds, "make")) {
     r.error_line = tree_relative(*failure, req.source_dir, obj);
     return r;

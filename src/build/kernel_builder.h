@@ -49,6 +49,8 @@ class KernelBuilder : public Builder {
   std::string compiler_version_line(const std::string& compiler) const;
 
  private:
+  BuildResult build_checked(const BuildRequest& request);
+
   KernelBuildOptions options_;
   std::string config_text_;
   bool ccache_ = false;

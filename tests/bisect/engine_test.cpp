@@ -13,6 +13,7 @@
 
 #include "bisect/bisector.h"
 #include "store/journal.h"
+#include "util/error.h"
 
 namespace culprit::bisect {
 namespace {
@@ -39,6 +40,11 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
   // Bad commits other than this one report the crash under another name
   // whose alternative titles include the usual one (-1: never).
   int renamed_except = -1;
+  // Machine failures still to come: builds of a commit, runs of (commit,
+  // run index); a negative count never runs out.
+  std::map<std::string, int> infra_builds;
+  std::map<std::pair<std::string, int>, int> infra_runs;
+  std::vector<std::pair<std::string, int>> run_log;  // (commit, run index) of every run
 
   int add(std::vector<int> parents, std::string tag = "") {
     commits.push_back({std::move(parents), std::move(tag)});
@@ -122,6 +128,13 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
   std::string id_for(const std::string&) const override { return "simulated builder"; }
   std::string cache_key() const override { return "sim"; }
   build::BuildResult build(const build::BuildRequest& req) override {
+    if (auto it = infra_builds.find(req.commit); it != infra_builds.end() && it->second != 0) {
+      --it->second;
+      build::BuildResult r;
+      r.error_line = "cc1: out of memory";
+      r.infra = true;
+      return r;
+    }
     ++builds;
     int c = idx(req.commit);
     if (commits[c].build_fails) return {false, "", "sim.c:1:1: error: broken", 1};
@@ -131,7 +144,13 @@ class SimRepo : public History, public Workspace, public build::Builder, public 
   // TestRunner
   bool needs_work_tree() const override { return runs_need_work_tree; }
   run::RunOutcome run(const run::RunRequest& req) override {
+    if (auto it = infra_runs.find({req.commit, req.run_index});
+        it != infra_runs.end() && it->second != 0) {
+      --it->second;
+      return {run::RunStatus::infra_error, "qemu could not start", "", "", 1};
+    }
     ++runs;
+    run_log.emplace_back(req.commit, req.run_index);
     int c = idx(req.commit);
     if (untestable.count(req.commit)) return {run::RunStatus::untestable, "", "", "", 1};
     if (stray.count({req.commit, req.run_index}))
@@ -230,6 +249,68 @@ TEST(Engine, EachCommitIsBuiltAtMostOnceAndDocsOnlyCommitsReuseResults) {
   for (const auto& s : res.steps)
     EXPECT_TRUE(tested.insert(s.hash).second) << s.hash << " tested twice";
   EXPECT_LE(r.builds, res.revisions_tested + 1);
+}
+
+// Issue 13, point 3: a build or run that fails because of the machine is
+// retried and never recorded; it is no verdict about the commit.
+TEST(Engine, MachineFailuresOfBuildsAndRunsAreRetriedNeverVerdicts) {
+  auto clean = linear(64);
+  clean.bug = 41;
+  Engine reference(clean, "posterior");
+  auto want = reference.cause(63, 0);
+  ASSERT_EQ(want.verdict, "found");
+
+  auto r = linear(64);
+  r.bug = 41;
+  for (const auto& s : want.steps) {
+    r.infra_builds[s.hash] = 2;  // fails twice, builds the third time
+    r.infra_runs[{s.hash, 0}] = 1;
+  }
+  Engine e(r, "posterior");
+  auto res = e.cause(63, 0);
+  EXPECT_EQ(res.verdict, "found");
+  ASSERT_EQ(res.commits.size(), 1u);
+  EXPECT_EQ(res.commits[0].hash, want.commits.at(0).hash);
+  EXPECT_EQ(res.test_runs, want.test_runs);
+  EXPECT_EQ(res.builds, want.builds);
+  EXPECT_TRUE(e.logged("build failed for a reason outside the commit (attempt 2 of 3)"));
+  EXPECT_TRUE(e.logged("run #0 failed for a reason outside the commit (attempt 1 of 3)"));
+  for (const auto& s : res.steps) EXPECT_NE(s.verdict, "skip") << s.hash;
+  // The run that failed ran again under the same index, once.
+  std::map<std::pair<std::string, int>, int> times;
+  for (const auto& run : r.run_log) ++times[run];
+  for (const auto& [run, n] : times) EXPECT_EQ(n, 1) << run.first << " run " << run.second;
+}
+
+TEST(Engine, AMachineThatKeepsFailingAbortsAndTheSameBisectionResumes) {
+  auto r = linear(64);
+  r.bug = 41;
+  for (int i = 1; i < 63; ++i) r.infra_builds[SimRepo::h(i)] = -1;  // never build
+  store::MemoryJournal journal, other;
+  auto bisect = [](SimRepo& repo, store::Journal& journal) {
+    BisectLog log;
+    auto strategy = make_strategy("posterior", 10);
+    TesterConfig cfg;
+    cfg.state_dir = std::filesystem::temp_directory_path() / "culprit-engine-test";
+    CommitTester tester(repo, repo, repo, repo, *strategy, journal, log, cfg);
+    BisectOptions o;
+    o.commit = "c63";
+    o.good = "c0";
+    return Bisector(repo, tester, *strategy, log, o).run();
+  };
+  EXPECT_THROW(bisect(r, journal), AbortError);
+  for (int i = 1; i < 63; ++i)
+    EXPECT_FALSE(journal.find_build(SimRepo::h(i), "sim")) << "a machine failure is recorded";
+  r.infra_builds.clear();  // the machine is mended
+  auto res = bisect(r, journal);
+  EXPECT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c41");
+
+  auto q = linear(64);
+  q.bug = 41;
+  q.infra_runs[{"c63", 3}] = -1;
+  EXPECT_THROW(bisect(q, other), AbortError);
+  EXPECT_EQ(other.runs("c63", "sim").size(), 3u) << "runs 0-2 recorded, 3 never";
 }
 
 TEST(Engine, BuildFailuresAreSkipped) {

@@ -134,11 +134,69 @@ TEST_F(CommandBuilderTest, FailureWithoutOutputNamesTheStatus) {
   EXPECT_EQ(r.error_line, "build exited with status 3");
 }
 
-TEST_F(CommandBuilderTest, TimeoutIsAFailedBuild) {
+TEST_F(CommandBuilderTest, TimeoutIsTheMachinesFailure) {
   CommandBuilder b("echo started; sleep 1000", "", 0.5);
   auto r = b.build(req_);
   EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.infra);
   EXPECT_TRUE(starts_with(r.error_line, "build timed out")) << r.error_line;
+}
+
+// Issue 13, point 3: only a build that fails with the compiler's error is
+// the commit's failure; the machine's failures are not verdicts.
+TEST_F(CommandBuilderTest, KilledOrOutOfMemoryOrDiskIsTheMachinesFailure) {
+  for (const char* cmd :
+       {"kill -9 $$", "kill -TERM $$", "sleep 10 & kill -9 $!; wait $!",
+        "echo 'cc1: out of memory allocating 65536 bytes: Cannot allocate memory' >&2; exit 1",
+        "echo \"gcc: fatal error: Killed signal terminated program cc1\" >&2; exit 1",
+        "echo 'cp: error writing out.o: No space left on device' >&2; exit 1"}) {
+    auto r = CommandBuilder(cmd, "").build(req_);
+    EXPECT_FALSE(r.ok) << cmd;
+    EXPECT_TRUE(r.infra) << cmd << ": " << r.error_line;
+  }
+}
+
+TEST_F(CommandBuilderTest, ACompilerErrorIsTheCommitsFailure) {
+  write_file_atomic(req_.source_dir / "p.c", "int main(void) { return undefined_thing; }\n");
+  auto r = CommandBuilder("gcc -o p p.c", "p").build(req_);
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(r.infra) << r.error_line;
+  EXPECT_NE(r.error_line.find("error:"), std::string::npos) << r.error_line;
+}
+
+// Issue 13, point 4: an artifact an earlier commit's build left in the work
+// tree must not pass for this build's (reproduced: 5 broken commits judged
+// good on the previous commit's binary).
+TEST_F(CommandBuilderTest, AnArtifactLeftByAnEarlierBuildIsNotThisBuilds) {
+  CommandBuilder writes("echo one > build.out", "build.out");
+  ASSERT_TRUE(writes.build(req_).ok);
+  CommandBuilder forgets("true", "build.out");
+  auto r = forgets.build(req_);
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(r.infra);
+  EXPECT_EQ(r.error_line, "artifact build.out was not produced");
+  EXPECT_EQ(r.signature, "");
+}
+
+TEST_F(CommandBuilderTest, AnArtifactLeftInCulpritOutIsNotThisBuilds) {
+  CommandBuilder writes("echo one > \"$CULPRIT_OUT/image\"", "$CULPRIT_OUT/image");
+  ASSERT_TRUE(writes.build(req_).ok);
+  auto r = CommandBuilder("true", "$CULPRIT_OUT/image").build(req_);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error_line, "artifact $CULPRIT_OUT/image was not produced");
+}
+
+TEST_F(CommandBuilderTest, AnAbsoluteArtifactElsewhereMustBeNewerThanTheBuild) {
+  auto outside = dir_ / "elsewhere.bin";
+  write_file_atomic(outside, "old\n");
+  std::filesystem::last_write_time(
+      outside, std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+  auto stale = CommandBuilder("true", outside.string()).build(req_);
+  EXPECT_FALSE(stale.ok);
+  EXPECT_TRUE(std::filesystem::exists(outside)) << "not culprit's file: left alone";
+  auto fresh =
+      CommandBuilder("echo new > " + shell_quote(outside.string()), outside.string()).build(req_);
+  EXPECT_TRUE(fresh.ok) << fresh.error_line;
 }
 
 TEST_F(CommandBuilderTest, RealElfArtifactIgnoresDebugInfo) {
