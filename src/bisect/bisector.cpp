@@ -235,6 +235,26 @@ void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
   result.wall_seconds = before + out.wall_seconds;
   result.verification = out.verification;
   for (const auto& [h, p] : out.candidates) result.candidates.push_back({ref(h), p});
+  if (out.culprit && !out.contradiction.empty()) {
+    // A result people would act on must not stand on contradicted
+    // evidence: the commit is named, as a candidate, with the reason.
+    result.verdict = "unverified";
+    result.contradiction = out.contradiction;
+    result.posterior_confidence = out.confidence;
+    log_.line("verification contradicts the answer: " + out.contradiction);
+    log_.line(fmt::format("{} is not confirmed as the first bad commit; the candidates are:",
+                          *out.culprit));
+    result.commits.push_back(ref(*out.culprit));
+    log_.line(
+        fmt::format("{} {} ({:.3f})", *out.culprit, result.commits.back().title, out.confidence));
+    for (const auto& c : result.candidates) {
+      if (c.commit.hash == *out.culprit) continue;
+      result.commits.push_back(c.commit);
+      log_.line(fmt::format("{} {} ({:.3f})", c.commit.hash, c.commit.title, c.probability));
+    }
+    if (const auto* r = tester_.find(*out.culprit)) log_crash(*r, result);
+    return;
+  }
   if (out.culprit) {
     finish_found(result, *out.culprit);
     result.posterior_confidence = out.confidence;
@@ -439,7 +459,7 @@ void Bisector::finish_common(BisectResult& result) {
   if (result.report && result.verdict != "inconclusive") {
     log_.line("crash: " + result.report->first);
     const std::string* text = nullptr;
-    const std::string& where = result.verdict == "found"
+    const std::string& where = result.verdict == "found" || result.verdict == "unverified"
                                    ? result.commits.front().hash
                                    : (result.boundary ? result.boundary->hash : options_.commit);
     if (const auto* r = tester_.find(where))

@@ -100,6 +100,32 @@ double PosteriorSearch::batch(const std::vector<std::pair<std::string, int>>& st
   return slowest;
 }
 
+std::string PosteriorSearch::contradiction(const vcs::CommitGraph& graph,
+                                           const std::string& culprit, const Verification& v) {
+  // Evidence the posterior has no place for: the range's good end is taken
+  // as good, so its crash cannot move the answer.
+  auto parents = history_.info(culprit).parents;
+  if (!parents.empty() && graph.find(parents[0]) == vcs::kNoCommit && v.parent_crashed > 0)
+    return fmt::format(
+        "its parent {}, taken as good, crashed in {} of {} runs: the crash is older than the "
+        "range (bisect again with an older good commit)",
+        parents[0].substr(0, 12), v.parent_crashed, v.parent_runs);
+  // A revert that still crashes: the culprit alone does not explain the
+  // crash where it was seen (a second cause, or later code that depends on
+  // it); the model's small allowance for that must not carry the answer.
+  if (!v.revert.commit.empty() && v.revert.skipped.empty()) {
+    const auto* r = tester_.find(v.revert.commit);
+    int crashed = r ? r->evidence.matching : v.revert.crashed;
+    int runs = r ? static_cast<int>(r->runs.size()) : v.revert.runs;
+    if (crashed > 0)
+      return fmt::format(
+          "the crash survives the revert of {} on top of {} ({} of {} runs crashed): {} alone "
+          "does not explain the crash there",
+          culprit.substr(0, 12), onto_.substr(0, 12), crashed, runs, culprit.substr(0, 12));
+  }
+  return "";
+}
+
 Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
   Verification v;
   v.commit = culprit;
@@ -171,10 +197,14 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
     bool parent = h != culprit;
     int& done = parent ? v.parent_runs : v.culprit_runs;
     int& crashed = parent ? v.parent_crashed : v.culprit_crashed;
-    if (together)
-      added(h, befores[i], done, crashed);
-    else
+    bool built = together ? added(h, befores[i], done, crashed) : count(h, done, crashed);
+    // A result reused from an identical binary is that binary's evidence,
+    // counted already: the check needs the commit's own runs (a test need
+    // not follow the binary: noop changes).
+    if (built && !tester_.find(h)->reused_from.empty()) {
+      done = crashed = 0;
       count(h, done, crashed);
+    }
   }
   v.parent_passed = v.parent_crashed == 0;
 
@@ -234,6 +264,9 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       static_cast<int>(40 * (log2_ceil(graph.size()) + 4) * slots_factor) + tester_.runs();
   const int step_runs = max_step_runs();
   int verifications = 0;
+  // Verification's runs go back into the posterior, so a contradicted
+  // answer usually moves and is verified again; a few rounds at most.
+  constexpr int kMaxVerifications = 3;
   log_.line(fmt::format("posterior search over {} commits (confidence {:.2f}, {} slot{})",
                         graph.size(), options_.confidence, options_.parallel,
                         options_.parallel == 1 ? "" : "s"));
@@ -246,11 +279,15 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
     // reported only at --confidence, with every run counted.
     const double verify_at = std::max(0.5, 1 - 2 * (1 - options_.confidence));
     const bool confident = post.prob(best) >= options_.confidence;
-    if (confident && (!options_.verify || verifications >= 2)) {
+    if (confident && (!options_.verify || verifications >= kMaxVerifications)) {
       out.culprit = graph.hash(best);
+      if (options_.verify && (!out.verification || out.verification->commit != *out.culprit))
+        out.contradiction =
+            fmt::format("{} was never verified: {} verifications went to other commits first",
+                        out.culprit->substr(0, 12), verifications);
       break;
     }
-    if (options_.verify && verifications < 2 && post.prob(best) >= verify_at) {
+    if (options_.verify && verifications < kMaxVerifications && post.prob(best) >= verify_at) {
       const std::string& h = graph.hash(best);
       ++verifications;
       double p = std::clamp(post.rate(), 0.05, 0.99);
@@ -282,11 +319,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       if (post.prob(best) >= options_.confidence) {
         out.culprit = h;
         out.verification = v;
-        // A crash on a parent outside the range is evidence the model has
-        // no place for (that end was taken as good): halve the confidence.
-        auto parents = history_.info(h).parents;
-        if (!parents.empty() && graph.find(parents[0]) == vcs::kNoCommit && v.parent_crashed > 0)
-          out.confidence = post.prob(best) / 2;
+        out.contradiction = contradiction(graph, h, v);
         break;
       }
       out.verification = v;
@@ -338,16 +371,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
                                                   : Verdict::skip);
   }
   auto best = post.best();
-  if (!out.confidence) out.confidence = out.culprit ? post.prob(best) : 1 - post.none();
-  // A revert of the culprit that still crashes: the culprit is where the
-  // crash first appeared, but the crash on the bad end does not hang on it
-  // alone (a second cause, or later code that depends on it).
-  if (out.culprit && out.verification && out.verification->commit == *out.culprit &&
-      out.verification->revert.crashed > 0) {
-    out.confidence /= 2;
-    log_.line(fmt::format("the crash survives the revert of {} on {}: confidence halved to {:.3f}",
-                          out.culprit->substr(0, 12), onto_.substr(0, 12), out.confidence));
-  }
+  out.confidence = out.culprit ? post.prob(best) : 1 - post.none();
   for (auto i : post.smallest_set(options_.confidence))
     if (post.prob(i) > 0.001 || out.candidates.empty())
       out.candidates.emplace_back(graph.hash(i), post.prob(i));

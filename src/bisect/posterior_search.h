@@ -32,6 +32,9 @@ struct SearchOptions {
 
 struct SearchOutcome {
   std::optional<std::string> culprit;
+  // Why verification's evidence contradicts the culprit, when it does: the
+  // answer is then not confirmed (verdict `unverified`), never `found`.
+  std::string contradiction;
   double confidence = 0;
   std::vector<std::pair<std::string, double>> candidates;  // most probable first
   std::optional<Verification> verification;
@@ -62,6 +65,9 @@ class PosteriorSearch {
   // returns the slowest step's seconds.
   double batch(const std::vector<std::pair<std::string, int>>& steps);
   Verification verify(const std::string& culprit, int runs);
+  // Why the evidence of a verification contradicts `culprit`; "" if none.
+  std::string contradiction(const vcs::CommitGraph& graph, const std::string& culprit,
+                            const Verification& v);
 
   History& history_;
   CommitTester& tester_;

@@ -69,6 +69,7 @@ nlohmann::json BisectResult::to_json() const {
                          {"revert", revert},
                          {"passed", v.passed}};
   }
+  if (!contradiction.empty()) j["contradiction"] = contradiction;
   if (wall_seconds > 0) j["wall_seconds"] = wall_seconds;
   if (aborted) {
     j["aborted"] = true;

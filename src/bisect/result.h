@@ -55,8 +55,12 @@ struct Candidate {
 };
 
 struct BisectResult {
-  std::string mode;        // cause / fix
-  std::string verdict;     // found / inconclusive / crash-on-oldest / not-fixed
+  std::string mode;  // cause / fix
+  // found / inconclusive / crash-on-oldest / not-fixed, or unverified: the
+  // most probable commit, but verification's evidence contradicts it
+  // (`contradiction` says how); `commits` are then the candidates.
+  std::string verdict;
+  std::string contradiction;
   bool reproduced = true;  // false: the crash did not reproduce on --commit (exit 1)
   bool aborted = false;
   std::string abort_reason;

@@ -81,6 +81,18 @@ std::string verdict_box(const ReportData& data) {
       body +=
           "<p class=\"warn\">The culprit does not change the build result: the answer is most "
           "likely wrong.</p>";
+  } else if (verdict == "unverified" && commits.is_array() && !commits.empty()) {
+    cls = "inconclusive";
+    what = "Not confirmed: verification contradicts the most probable culprit";
+    body = "<p class=\"warn\">" + escape(str(r, "contradiction")) + "</p>" +
+           commit_card(data, commits[0]);
+    if (commits.size() > 1) {
+      body += "<p>Other candidates:</p><table class=\"meta\">";
+      for (std::size_t i = 1; i < commits.size(); ++i)
+        body += "<tr><td class=\"hash\">" + escape(short_hash(str(commits[i], "hash"))) +
+                "</td><td>" + escape(str(commits[i], "title")) + "</td></tr>";
+      body += "</table>";
+    }
   } else if ((verdict == "crash-on-oldest" || verdict == "not-fixed") && r.contains("boundary") &&
              r["boundary"].is_object()) {
     cls = verdict;

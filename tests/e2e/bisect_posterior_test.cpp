@@ -6,6 +6,7 @@ namespace culprit::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class PosteriorBisection : public BisectE2E {
  protected:
@@ -67,8 +68,9 @@ TEST_F(PosteriorBisection, FindsTheCulpritOfAFlakyCrashWithConfidenceAndVerifica
 }
 
 // A second, independent cause later in the range: the first bad commit is
-// found, but reverting it on top of --commit does not make the crash go
-// away, and the result must not claim the usual confidence.
+// the most probable, but reverting it on top of --commit does not make the
+// crash go away: issue 13, point 5, the result is `unverified` (never
+// `found`) and says why. Before, it was "found" with the confidence halved.
 TEST_F(PosteriorBisection, RevertCheckFailsWhenTheCrashHasASecondCause) {
   std::vector<std::string> c;
   for (int i = 0; i < 24; ++i)
@@ -77,14 +79,36 @@ TEST_F(PosteriorBisection, RevertCheckFailsWhenTheCrashHasASecondCause) {
                           : code_commit(i));
   auto o = bisect("--good " + c[0] + " --commit " + c.back());
   ASSERT_EQ(o.status, 0) << o.output;
-  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{c[9]}) << o.output;
+  EXPECT_EQ(o.result["verdict"], "unverified") << o.output;
+  ASSERT_FALSE(o.result["commits"].empty());
+  EXPECT_EQ(o.result["commits"][0]["hash"], c[9]) << o.output;
   const auto& v = o.result["verification"];
   EXPECT_TRUE(v["parent_passed"].get<bool>()) << v.dump();
   EXPECT_GT(v["revert"]["crashed"].get<int>(), 0) << v.dump();
   EXPECT_FALSE(v["revert"]["passed"].get<bool>());
   EXPECT_FALSE(v["passed"].get<bool>());
-  EXPECT_LT(o.result["confidence"].get<double>(), 0.66) << o.output;
+  EXPECT_THAT(o.result["contradiction"].get<std::string>(), HasSubstr("survives the revert"));
   EXPECT_THAT(o.output, HasSubstr("verification failed"));
+  EXPECT_THAT(o.output, HasSubstr("verification contradicts the answer"));
+  EXPECT_THAT(o.output, Not(HasSubstr("is the first bad commit")));
+  EXPECT_TRUE(o.result["recipients"]["to"].empty()) << "nobody is told of an unconfirmed culprit";
+}
+
+// The commit given as good crashes too (the bug is older than the range):
+// verification's runs on the culprit's parent, the range's good end, show
+// the crash. Issue 13, point 5: `unverified`, not "found".
+TEST_F(PosteriorBisection, AParentTakenAsGoodThatCrashesLeavesTheResultUnverified) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 30; ++i)
+    c.push_back(i == 6 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+  auto o = bisect("--good " + c[12] + " --commit " + c.back());
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(o.result["verdict"], "unverified") << o.output;
+  ASSERT_FALSE(o.result["commits"].empty());
+  EXPECT_EQ(o.result["commits"][0]["hash"], c[13]) << o.output;
+  EXPECT_FALSE(o.result["verification"]["parent_passed"].get<bool>());
+  EXPECT_THAT(o.result["contradiction"].get<std::string>(), HasSubstr("taken as good, crashed"));
+  EXPECT_THAT(o.output, Not(HasSubstr("is the first bad commit")));
 }
 
 // The culprit's change was edited later: it does not revert cleanly, which

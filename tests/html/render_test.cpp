@@ -169,6 +169,12 @@ TEST(Render, OtherVerdicts) {
   d.result["commits"] = {{{"hash", hash_of(35)}, {"title", "change 35"}},
                          {{"hash", hash_of(34)}, {"title", "x"}}};
   EXPECT_THAT(render_report(d), HasSubstr("Inconclusive: 2 commits could be the culprit"));
+  d.result["verdict"] = "unverified";
+  d.result["contradiction"] = "the crash survives the revert";
+  auto unverified = render_report(d);
+  EXPECT_THAT(unverified, HasSubstr("Not confirmed"));
+  EXPECT_THAT(unverified, HasSubstr("the crash survives the revert"));
+  EXPECT_THAT(unverified, Not(HasSubstr("First bad commit")));
   d.result["verdict"] = "crash-on-oldest";
   d.result["commits"] = nlohmann::json::array();
   d.result["boundary"] = {{"hash", hash_of(99)}, {"title", "change 99"}};
