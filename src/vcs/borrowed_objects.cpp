@@ -6,6 +6,44 @@
 #include <string>
 
 namespace culprit::vcs {
+namespace {
+
+void remove_stale_locks(const std::filesystem::path& git_dir) {
+  std::error_code ec;
+  for (const char* name : {"config.lock", "HEAD.lock", "index.lock", "packed-refs.lock"})
+    std::filesystem::remove(git_dir / name, ec);
+}
+
+git_repository* try_open(const std::filesystem::path& dir, bool bare) {
+  git_repository* r = nullptr;
+  unsigned flags = GIT_REPOSITORY_OPEN_NO_SEARCH | (bare ? GIT_REPOSITORY_OPEN_BARE : 0);
+  if (git_repository_open_ext(&r, dir.c_str(), flags, nullptr) != 0) return nullptr;
+  return r;
+}
+
+}  // namespace
+
+RepoPtr open_private_repository(const std::filesystem::path& dir, bool bare) {
+  ensure_libgit2();
+  std::filesystem::create_directories(dir);
+  const auto git_dir = bare ? dir : dir / ".git";
+  remove_stale_locks(git_dir);
+  if (auto* r = try_open(dir, bare)) return RepoPtr(r);
+  git_repository* r = nullptr;
+  if (git_repository_init(&r, dir.c_str(), bare ? 1 : 0) == 0) return RepoPtr(r);
+  // A half-made repository that neither opens nor initialises: its git
+  // directory holds nothing culprit cannot make again (reverts are made
+  // again from their inputs; a work tree's files stay where they are).
+  std::error_code ec;
+  if (bare) {
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      std::filesystem::remove_all(e.path(), ec);
+  } else {
+    std::filesystem::remove_all(git_dir, ec);
+  }
+  git_check(git_repository_init(&r, dir.c_str(), bare ? 1 : 0), "creating " + dir.string());
+  return RepoPtr(r);
+}
 
 bool borrow_objects(const std::filesystem::path& git_dir, const Repository& source) {
   auto objects = std::filesystem::absolute(source.common_dir() / "objects").lexically_normal();

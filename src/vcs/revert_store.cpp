@@ -61,14 +61,9 @@ struct RevertStore::Impl {
 
 RevertStore::RevertStore(const Repository& source, const std::filesystem::path& dir)
     : impl_(std::make_unique<Impl>()) {
-  ensure_libgit2();
   auto abs = std::filesystem::absolute(dir).lexically_normal();
-  std::filesystem::create_directories(abs);
-  git_repository* r = nullptr;
-  if (git_repository_open_ext(
-          &r, abs.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, nullptr) != 0)
-    git_check(git_repository_init(&r, abs.c_str(), 1), "creating " + abs.string());
-  impl_->repo.reset(r);
+  impl_->repo = open_private_repository(abs, true);
+  git_repository* r = impl_->repo.get();
   if (borrow_objects(abs, source)) {
     impl_->repo.reset();
     git_check(

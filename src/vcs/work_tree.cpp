@@ -12,13 +12,8 @@ struct WorkTree::Impl {
 
 WorkTree::WorkTree(const Repository& source, const std::filesystem::path& dir)
     : dir_(std::filesystem::absolute(dir)), impl_(std::make_unique<Impl>()) {
-  ensure_libgit2();
-  std::filesystem::create_directories(dir_);
-  git_repository* r = nullptr;
-  if (git_repository_open_ext(&r, dir_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0) {
-    git_check(git_repository_init(&r, dir_.c_str(), 0), "creating work tree " + dir_.string());
-  }
-  impl_->repo.reset(r);
+  impl_->repo = open_private_repository(dir_, false);
+  git_repository* r = impl_->repo.get();
   // Borrow the user's objects instead of copying them: nothing is written
   // to the user's repository, and checkouts see every commit it has.
   if (borrow_objects(git_repository_path(r), source)) {

@@ -99,5 +99,26 @@ TEST_F(RevertStoreTest, AMergeIsRevertedAgainstItsFirstParent) {
   EXPECT_EQ(repo.file_at(*r.commit, "d.txt"), "d\n");
 }
 
+// A culprit killed while it created its private repositories leaves a half
+// made git directory with libgit2's lock file in it (seen in the exact
+// replay test: "failed to lock file 'reverts.git/config.lock'"); the next
+// start must open them anyway.
+TEST_F(RevertStoreTest, PrivateRepositoriesAKilledInitLeftHalfMadeOpenAgain) {
+  auto repo = Repository::open(git_.path());
+  auto reverts = tmp_ / "state" / "reverts.git";
+  std::filesystem::create_directories(reverts / "objects");
+  write_file_atomic(reverts / "config.lock", "[core]\n");
+  auto wt_dir = tmp_ / "state" / "wt";
+  std::filesystem::create_directories(wt_dir / ".git" / "refs");
+  write_file_atomic(wt_dir / ".git" / "config.lock", "");
+  write_file_atomic(wt_dir / "build.out", "kept\n");
+  RevertStore store(repo, reverts);
+  EXPECT_TRUE(store.revert(bug_, later_).commit);
+  WorkTree wt(repo, wt_dir);
+  wt.checkout(later_);
+  EXPECT_TRUE(std::filesystem::exists(wt_dir / "c.txt"));
+  EXPECT_EQ(read_file(wt_dir / "build.out"), "kept\n") << "untracked build output stays";
+}
+
 }  // namespace
 }  // namespace culprit::vcs
