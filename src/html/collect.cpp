@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "html/candidates.h"
+#include "store/kept_mail.h"
 #include "store/state_store.h"
 #include "util/error.h"
 #include "util/text.h"
@@ -227,6 +228,11 @@ std::optional<ReportData> collect_report_data(const std::filesystem::path& state
   data.fix = str(data.params, "mode") == "fix" || str(data.result, "mode") == "fix";
   data.log = summary.log;
   data.started = summary.started;
+  if (summary.finished)
+    if (auto mail = store::newest_kept_mail(state_dir, summary.id)) {
+      data.mail_file = std::filesystem::absolute(mail->path).string();
+      data.mail_sent = mail->sent;
+    }
 
   std::map<std::string, store::BuildRecord> builds;
   for (const auto& b : records->builds) builds[b.commit] = b;

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 
 #include "html/escape.h"
 #include "html/page_style.h"
@@ -118,6 +121,25 @@ std::string verdict_box(const ReportData& data) {
                      escape(what), body);
 }
 
+// A link to the result message kept in the state directory (a file:// URL:
+// the page is read on the machine that ran the bisection).
+std::string mail_link(const ReportData& data) {
+  if (data.mail_file.empty()) return {};
+  std::string url = "file://";
+  for (unsigned char c : data.mail_file) {
+    if (std::isalnum(c) || std::strchr("/-._~@+", c))
+      url += static_cast<char>(c);
+    else
+      url += fmt::format("%{:02X}", c);
+  }
+  std::string name = std::filesystem::path(data.mail_file).filename().string();
+  return fmt::format("<p class=\"sub\">Result message: <a href=\"{}\">{}</a> ({})</p>\n",
+                     escape(url), escape(name),
+                     data.mail_sent
+                         ? "sent"
+                         : "not delivered yet: in the outbox, culprit email --resend sends it");
+}
+
 std::string banner(const ReportData& data) {
   switch (data.state) {
     case RunState::finished:
@@ -204,6 +226,7 @@ std::string render_report(const ReportData& data) {
   out += heading(data);
   out += banner(data);
   out += verdict_box(data);
+  out += mail_link(data);
   out += figures(data);
   std::string svg = timeline_svg(data);
   if (!svg.empty())

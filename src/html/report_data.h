@@ -61,6 +61,10 @@ struct ReportData {
   double started = 0;           // unix time
   std::vector<StepInfo> steps;  // in test order
   Timeline timeline;
+  // The result message kept in the state directory (store/kept_mail.h),
+  // when one was written: sent, or in the outbox waiting to be sent again.
+  std::string mail_file;
+  bool mail_sent = false;
 };
 
 }  // namespace culprit::html
