@@ -16,6 +16,7 @@
 #include "build/command_builder.h"
 #include "build/kernel_builder.h"
 #include "cli/commands.h"
+#include "cli/email_options.h"
 #include "cli/parse_args.h"
 #include "cli/status_line.h"
 #include "html/collect.h"
@@ -235,6 +236,7 @@ int bisect_command(const Args& args) {
   app.add_option("--parallel", o.parallel,
                  "posterior: commits tested at the same time, each in its own work tree")
       ->check(CLI::Range(1, 64));
+  MailAtEnd mail(app);
   if (!parse_args(app, args, "bisect")) return 0;
   if (o.parallel != 1 && o.strategy != "posterior")
     throw UserError("--parallel needs --strategy posterior");
@@ -331,6 +333,8 @@ int bisect_command(const Args& args) {
     builder = std::make_unique<build::CommandBuilder>(o.build, o.artifact, o.build_timeout);
   }
 
+  mail.check(o.repo);
+
   // From here on, state is written; everything above only read.
   auto store = store::StateStore::open(state);
   bool resumed = store->begin(params_json(o, repo, commit, good, head).dump(), o.restart);
@@ -392,6 +396,7 @@ int bisect_command(const Args& args) {
     auto j = result.to_json();
     store->finish(j.dump());
     write_json(o.json, j);
+    mail.send(state, repo);  // never changes the result or the exit status
     write_html(o.html, state, repo, j, html::RunState::finished, "");
     return result.reproduced ? 0 : 1;
   } catch (const AbortError& e) {

@@ -15,5 +15,6 @@ int maintainers_command(const Args& args);  // maintainers_command.cpp
 int log_command(const Args& args);          // state_commands.cpp
 int status_command(const Args& args);       // state_commands.cpp
 int report_html_command(const Args& args);  // report_html_command.cpp
+int email_command(const Args& args);        // email_command.cpp
 
 }  // namespace culprit::cli
