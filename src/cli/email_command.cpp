@@ -74,7 +74,9 @@ int email_command(const Args& args) {
   app.add_option("--state", state, "state directory (default: <git dir>/culprit of --repo)");
   app.add_option("--repo", repo,
                  "git repository whose default state directory to read (default: .)");
-  app.add_option("-o,--output", output, "write the message (mbox) to FILE");
+  app.add_option("-o,--output", output,
+                 "write the message to FILE: an mbox (a \"From \" line first), or the message "
+                 "alone when FILE ends in .eml");
   app.add_flag("--send", send, "deliver the message (--smtp or --sendmail)");
   app.add_flag("--dry-run", dry_run, "say what would be sent where, and send nothing");
   app.add_flag("--resend", resend,
@@ -153,7 +155,8 @@ int email_command(const Args& args) {
   }
   if (!output.empty() && output != "-") {
     try {
-      write_file_atomic(output, email::mbox(message));
+      // FILE.eml: the message alone, as mail programs open it; else an mbox.
+      write_file_atomic(output, output.ends_with(".eml") ? message.text : email::mbox(message));
     } catch (const std::exception& e) {
       throw UserError(std::string("email: ") + e.what());
     }

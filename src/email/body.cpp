@@ -99,10 +99,14 @@ class BodyWriter {
   std::string crash_name() const {
     return c_.bug_title.empty() ? std::string("the crash") : "\"" + c_.bug_title + "\"";
   }
-  // v2.0 (7b7398982280), or the bare short hash.
-  std::string brief(const std::string& hash) const {
-    auto tags = tags_of(hash);
-    return tags.empty() ? short_hash(hash) : tags.front() + " (" + short_hash(hash) + ")";
+  // An end of the range: 7b7398982280 (v2.0, good).
+  std::string end(const std::string& hash, const std::string& state) const {
+    std::vector<std::string> notes = tags_of(hash);
+    if (notes.size() > 1) notes.resize(1);
+    if (!state.empty()) notes.push_back(state);
+    std::string out = short_hash(hash);
+    for (std::size_t i = 0; i < notes.size(); ++i) out += (i ? ", " : " (") + notes[i];
+    return notes.empty() ? out : out + ")";
   }
   std::string start() const { return str(c_.data.params, "commit"); }
 
@@ -249,9 +253,9 @@ class BodyWriter {
         }
     }
     if (old_end.empty() || new_end.empty()) return {};
-    std::string text =
-        fix() ? fmt::format("{} (crashes) .. {}", brief(old_end), brief(new_end))
-              : fmt::format("{} (good) .. {} (crashes)", brief(old_end), brief(new_end));
+    std::string text = fix()
+                           ? fmt::format("{} .. {}", end(old_end, "crashes"), end(new_end, ""))
+                           : fmt::format("{} .. {}", end(old_end, "good"), end(new_end, "crashes"));
     if (auto n = c_.data.timeline.commits.size())
       text += ", " + plural(static_cast<long>(n), "commit", "commits");
     return text;
@@ -274,17 +278,19 @@ class BodyWriter {
     int cr = integer(ver, "culprit_runs"), cc = integer(ver, "culprit_crashed");
     if (cr > 0)
       said.push_back(ver.value("culprit_passed", false)
-                         ? fmt::format("The commit crashed again in {} of {} more runs.", cc, cr)
-                         : fmt::format("The commit crashed in only {} of {} more runs, too few to "
-                                       "keep it at the confidence asked for.",
-                                       cc, cr));
+                         ? fmt::format("The commit crashed again in {} of {}.", cc,
+                                       plural(cr, "more run", "more runs"))
+                         : fmt::format("The commit crashed in only {} of {}, too few to keep it "
+                                       "at the confidence asked for.",
+                                       cc, plural(cr, "more run", "more runs")));
     int pr = integer(ver, "parent_runs"), pc = integer(ver, "parent_crashed");
     if (pr > 0)
-      said.push_back(
-          pc == 0 ? fmt::format("Its parent stayed clean in all {}.", plural(pr, "run", "runs"))
-                  : fmt::format("Its parent crashed in {} of {} runs, so the crash "
-                                "may be older than this commit.",
-                                pc, pr));
+      said.push_back(pc == 0
+                         ? (pr == 1 ? std::string("Its parent stayed clean in its one run.")
+                                    : fmt::format("Its parent stayed clean in all {} runs.", pr))
+                         : fmt::format("Its parent crashed in {} of {} runs, so the crash "
+                                       "may be older than this commit.",
+                                       pc, pr));
     if (ver.contains("revert") && ver["revert"].is_object()) {
       const auto& rv = ver["revert"];
       std::string onto = str(rv, "onto");

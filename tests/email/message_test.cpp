@@ -163,7 +163,7 @@ TEST(Message, BodyOfAFoundCulprit) {
           "Date:   Fri Mar 10 09:00:00 2023 +0000\n\n    cache: free evicted entries eagerly\n"));
   EXPECT_THAT(body, HasSubstr("Confidence: 98.6% (strategy: posterior)"));
   EXPECT_THAT(body, HasSubstr("Tested:     9 commits, 10 builds, 112 test runs"));
-  EXPECT_THAT(body, HasSubstr("Range:      v2.0 (7b7398982280) (good) .. 1c221ca20c96 (crashes)"));
+  EXPECT_THAT(body, HasSubstr("Range:      7b7398982280 (v2.0, good) .. 1c221ca20c96 (crashes)"));
   EXPECT_THAT(body, HasSubstr("Verification passed."));
   EXPECT_THAT(body, HasSubstr("Fixes: 8782277b0169 (\"cache: free evicted entries eagerly\")"));
   EXPECT_THAT(body, HasSubstr("attached as console-8782277b0169-run1.log"));

@@ -29,7 +29,7 @@ std::vector<std::string> hard_texts() {
       "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x90\x9b bug\n",
       "crlf line\r\nbare\rcr\n",
       "no final newline",
-      std::string("nul\0byte\x01\x7f\xff\n", 15),
+      std::string("nul\0byte\x01\x7f\xff\n", 12),
   };
   std::mt19937 rng(42);
   std::string random(5000, '\0');

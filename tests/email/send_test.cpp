@@ -146,7 +146,7 @@ TEST_F(Mail, TheResultReachesTheServerAsTheRightMessage) {
   EXPECT_THAT(body, HasSubstr("commit " + bug + "\nAuthor: Test Author <author@example.com>\n"));
   EXPECT_THAT(body, HasSubstr("    cache: free evicted entries eagerly\n"));
   EXPECT_THAT(body, HasSubstr("Verification passed."));
-  EXPECT_THAT(body, HasSubstr("Range:      v1.1 ("));
+  EXPECT_THAT(body, HasSubstr(" (v1.1, good) .. "));
   EXPECT_THAT(body, HasSubstr("AddressSanitizer: heap-use-after-free on address"));
   EXPECT_THAT(body, HasSubstr("The bisection log\n-----------------\n"));
   EXPECT_THAT(body, HasSubstr(o.result["steps"][0]["hash"].get<std::string>()));
@@ -190,6 +190,12 @@ TEST_F(Mail, WrittenAsAnMboxThatGitAndPythonRead) {
   EXPECT_EQ(m["count"], 1);
   EXPECT_EQ(m["subject"], "Re: heap-use-after-free in cache_lookup");
   EXPECT_EQ(m["parts"].size(), 3u);
+  // FILE.eml: the message alone.
+  auto eml = tmp_ / "result.eml";
+  r = run_culprit("email --state " + state() + " --from x@farm.example -o " +
+                  shell_quote(eml.string()));
+  ASSERT_EQ(r.status(), 0) << r.output;
+  EXPECT_TRUE(starts_with(read_file(eml), "From: x@farm.example\n"));
   // Nothing was sent, so nothing is kept.
   EXPECT_FALSE(std::filesystem::exists(tmp_ / "state" / "email"));
   // The same to stdout; --link-base links the files instead of attaching.
