@@ -265,8 +265,18 @@ TEST_F(Mail, SendmailCommandReadsTheMessage) {
   auto out = tmp_ / "sendmail.out";
   std::string cmd = "cat > " + shell_quote(out.string()) + " && echo \"$CULPRIT_MAIL_RCPT\" > " +
                     shell_quote((tmp_ / "rcpt").string());
-  auto r = run_culprit("email --state " + state() + " --send --from " + shell_quote(kFrom) +
-                       " --sendmail " + shell_quote(cmd));
+  // --dry-run says what would go where and sends nothing.
+  auto r = run_culprit("email --state " + state() + " --send --dry-run --from " +
+                       shell_quote(kFrom) + " --sendmail " + shell_quote(cmd));
+  ASSERT_EQ(r.status(), 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("would send through the command `" + cmd + "` the message <"));
+  EXPECT_THAT(r.output,
+              HasSubstr("  To: Test Author <author@example.com>, cache-list@kvtool.example"));
+  EXPECT_THAT(r.output, HasSubstr("  attached: report.html ("));
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "state" / "email"));
+  r = run_culprit("email --state " + state() + " --send --from " + shell_quote(kFrom) +
+                  " --sendmail " + shell_quote(cmd));
   ASSERT_EQ(r.status(), 0) << r.output;
   auto kept = files(sent());
   ASSERT_EQ(kept.size(), 1u);
