@@ -48,8 +48,8 @@ class ExactReplay : public BisectE2E, public ::testing::WithParamInterface<Confi
  protected:
   std::string args(const std::filesystem::path& state) {
     // Slow enough for kills to land in builds and in runs.
-    std::string build = "sleep 0.1; cat *.txt > build.out";
-    std::string test = "sleep 0.05; FLAKY=3 sh " + (tmp_ / "test.sh").string();
+    std::string build = "sleep 0.15; cat *.txt > build.out";
+    std::string test = "sleep 0.08; FLAKY=3 sh " + (tmp_ / "test.sh").string();
     return "bisect --repo " + repo_.path().string() + " --state " + state.string() + " --commit " +
            tip_ + " --good " + good_ + " --build " + shell_quote(build) +
            " --artifact build.out --test " + shell_quote(test) + " --runs 4 --jobs " +
@@ -90,7 +90,9 @@ TEST_P(ExactReplay, UninterruptedReplayedAndKilledGiveTheSameResultAndLog) {
   auto state = tmp_ / "killed";
   std::string cmd = shell_quote(culprit_binary()) + " " + args(state);
   std::mt19937 rng(1000 * GetParam().jobs + GetParam().parallel);
-  std::uniform_real_distribution<double> delay(0.1, 0.6);
+  // Short enough that a loaded machine still sees 15+ kills before the end;
+  // a kill that lands before culprit gets anywhere costs only a restart.
+  std::uniform_real_distribution<double> delay(0.05, 0.45);
   int kills = 0, status = -1;
   for (int attempt = 0; attempt < 300; ++attempt) {
     double d = kills >= 18 ? 3600 : delay(rng);
