@@ -160,6 +160,16 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
   int status = 0;
   bool exited = false;
   double drain_deadline = 0;  // after the shell exits, leftover writers get this long
+  // The watcher has seen what it needed; what is still in the pipe is read
+  // until every writer is gone (at once: the group was killed).
+  auto stop = [&] {
+    result.stopped = true;
+    ::kill(-pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    exited = true;
+    drain_deadline = now_seconds() + 2.0;
+  };
   for (;;) {
     double now = now_seconds();
     if (!exited) {
@@ -194,7 +204,10 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
       if (errno == EINTR) continue;
       throw std::system_error(errno, std::generic_category(), "poll");
     }
-    if (r == 0) continue;
+    if (r == 0) {
+      if (!exited && options.watch && options.watch({})) stop();
+      continue;
+    }
     ssize_t n = ::read(read_end.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -218,6 +231,7 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
       }
     }
     output.append(buf, n);
+    if (!exited && options.watch && options.watch(std::string_view(buf, n))) stop();
     if (output.size() > 2 * options.max_output) {
       output.erase(0, output.size() - options.max_output);
       truncated = true;
@@ -230,14 +244,14 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
   }
   (void)truncated;
   result.output = std::move(output);
-  if (exited && !result.timed_out) {
+  if (exited && !result.timed_out && !result.stopped) {
     if (WIFEXITED(status)) {
       result.exit_code = WEXITSTATUS(status);
     } else if (WIFSIGNALED(status)) {
       result.signal = WTERMSIG(status);
     }
   }
-  if (result.timed_out) {
+  if (result.timed_out || result.stopped) {
     result.signal = SIGKILL;
   }
   return result;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,6 +18,12 @@ struct ProcessOptions {
   double timeout_seconds = 0;                               // 0: no limit
   std::filesystem::path log_path;                           // empty: a temporary file
   std::size_t max_output = 8 << 20;  // bytes of output kept in ProcessResult::output (the tail)
+  // Sees the output while the command runs: called from the read loop with
+  // each new piece of output, and with an empty piece at least every 50 ms
+  // (so it can act on time alone). Returning true stops the command: its
+  // process group is killed and ProcessResult::stopped is set. Runs on the
+  // calling thread; must not throw.
+  std::function<bool(std::string_view new_output)> watch;
 };
 
 struct ProcessResult {
@@ -24,6 +32,7 @@ struct ProcessResult {
   bool timed_out = false;
   bool start_failed = false;
   bool interrupted = false;  // culprit was asked to stop; the command was killed
+  bool stopped = false;      // ProcessOptions::watch asked to stop; the command was killed
   double seconds = 0;
   std::string output;    // stdout+stderr, possibly only the last max_output bytes
 

@@ -128,5 +128,59 @@ TEST(RunShell, MissingWorkingDirectoryIsAStartFailure) {
   EXPECT_EQ(ok.status(), 127);
 }
 
+TEST(RunShell, WatchSeesTheOutputAsItComesAndCanStopTheGroup) {
+  TempDir dir;
+  auto pidfile = dir / "child.pid";
+  std::string seen;
+  ProcessOptions o;
+  o.timeout_seconds = 120;  // a safety net: the watch must end it long before
+  o.watch = [&seen](std::string_view piece) {
+    seen.append(piece);
+    return seen.find("ready\n") != std::string::npos;
+  };
+  auto r = run_shell("sleep 1000 & echo $! > " + pidfile.string() + "; echo ready; wait", o);
+  EXPECT_TRUE(r.stopped);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.status(), 128 + SIGKILL);
+  EXPECT_NE(r.output.find("ready"), std::string::npos) << r.output;
+  pid_t child = std::stoi(read_file(pidfile));
+  bool alive = true;
+  for (int i = 0; i < 50 && alive; ++i) {
+    alive = running(child);
+    if (alive) ::usleep(20000);
+  }
+  EXPECT_FALSE(alive) << "background child " << child << " survived the stop";
+}
+
+TEST(RunShell, WatchIsCalledWithoutOutputSoItCanActOnTime) {
+  int empty_calls = 0;
+  bool only_empty = true;
+  ProcessOptions o;
+  o.timeout_seconds = 120;
+  o.watch = [&](std::string_view piece) {
+    if (!piece.empty()) only_empty = false;
+    return ++empty_calls >= 3;
+  };
+  auto r = run_shell("sleep 1000", o);
+  EXPECT_TRUE(r.stopped);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(empty_calls, 3);
+  EXPECT_TRUE(only_empty);
+}
+
+TEST(RunShell, WatchThatNeverStopsSeesEverythingOnce) {
+  std::string seen;
+  ProcessOptions o;
+  o.watch = [&seen](std::string_view piece) {
+    seen.append(piece);
+    return false;
+  };
+  auto r = run_shell("echo one; sleep 0.2; echo two; exit 4", o);
+  EXPECT_FALSE(r.stopped);
+  EXPECT_EQ(r.status(), 4);
+  EXPECT_EQ(seen, r.output);
+  EXPECT_EQ(seen, "one\ntwo\n");
+}
+
 }  // namespace
 }  // namespace culprit
