@@ -58,10 +58,11 @@ echo "{}"
 cd /tmp
 /repro
 echo "{}$?"
+sleep {}
 sync
 poweroff -f
 )",
-                     kUserSpaceMarker, kReproDoneMarker);
+                     kUserSpaceMarker, kReproDoneMarker, kLateCrashGraceSeconds);
 }
 
 void write_initramfs(const std::filesystem::path& out, const InitramfsSpec& spec) {
@@ -74,7 +75,7 @@ void write_initramfs(const std::filesystem::path& out, const InitramfsSpec& spec
   for (const char* d : {"bin", "sbin", "proc", "sys", "dev", "tmp"}) w.dir(d);
   w.file("bin/busybox", read_file(spec.busybox));
   for (const char* applet :
-       {"sh", "mount", "mkdir", "echo", "sync", "poweroff", "cat", "sleep", "ls"})
+       {"sh", "mount", "mkdir", "echo", "sync", "poweroff", "halt", "cat", "sleep", "ls"})
     w.symlink(std::string("bin/") + applet, "busybox");
   w.symlink("sbin/poweroff", "../bin/busybox");
   w.file("init", spec.init_script.empty() ? default_init_script() : spec.init_script);
