@@ -57,6 +57,10 @@ struct Options {
   int build_jobs = 0;
   std::string html;
   std::string kernel_image = "bzImage";
+  int vm_cpus = 2;
+  // 512 MiB: a distribution kernel with KASAN-sized slack boots in it, and
+  // --jobs VMs at once stay small beside a build on a 24 GiB machine.
+  std::string vm_memory = "512M";
   int parallel = 1;
   std::string title;  // the crash to bisect; empty: the start commit's most frequent
   double confidence = 0.95;
@@ -133,6 +137,10 @@ nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const 
       {"verify", o.verify},
       {"parallel", o.parallel},
       {"test_timeout", o.test_timeout}};
+  if (!o.repro.empty()) {
+    j["vm_cpus"] = o.vm_cpus;
+    j["vm_memory_mb"] = run::parse_vm_memory_mb(o.vm_memory);
+  }
   // Only when given: state directories of unfinished bisections made
   // before --title existed still resume.
   if (!o.title.empty()) j["title"] = o.title;
@@ -232,6 +240,12 @@ int bisect_command(const Args& args) {
   app.add_option(
       "--kernel-image", o.kernel_image,
       "kernel to boot (QEMU runner): absolute, or relative to $CULPRIT_OUT (default bzImage)");
+  auto* vm_cpus =
+      app.add_option("--vm-cpus", o.vm_cpus, "CPUs of each test VM (QEMU runner; default 2)")
+          ->check(CLI::Range(1, 64));
+  auto* vm_memory =
+      app.add_option("--vm-memory", o.vm_memory,
+                     "memory of each test VM, e.g. 512M, 2G (QEMU runner; default 512M)");
   app.add_option("--html", o.html, "write an HTML report");
   app.add_option("--parallel", o.parallel,
                  "posterior: commits tested at the same time, each in its own work tree")
@@ -258,6 +272,9 @@ int bisect_command(const Args& args) {
   if (!o.test.empty() && !o.repro.empty()) throw UserError("--test and --repro exclude each other");
   if (!o.cmdline.empty() && o.repro.empty())
     throw UserError("--cmdline is for the QEMU runner (--repro)");
+  for (const auto* opt : {vm_cpus, vm_memory})
+    if (opt->count() && o.repro.empty())
+      throw UserError(opt->get_name() + " is for the QEMU runner (--repro)");
   if (o.fix && !o.good.empty())
     throw UserError("--good is for cause bisection; it cannot be used with --fix");
   if (!o.fix && !o.head.empty()) throw UserError("--head is for fix bisection; add --fix");
@@ -295,6 +312,7 @@ int bisect_command(const Args& args) {
   // The QEMU runner compiles the reproducer now, so that a broken one is
   // refused before anything is written (into a directory removed at exit).
   std::unique_ptr<run::TestRunner> runner;
+  run::QemuRunner* qemu = nullptr;
   std::unique_ptr<ScratchDir> scratch;
   if (!o.repro.empty()) {
     scratch = std::make_unique<ScratchDir>();
@@ -303,8 +321,12 @@ int bisect_command(const Args& args) {
     q.reproducer = std::filesystem::absolute(o.repro).lexically_normal();
     q.cmdline_extra = o.cmdline;
     q.timeout_seconds = o.test_timeout;
+    q.cpus = o.vm_cpus;
+    q.memory_mb = run::parse_vm_memory_mb(o.vm_memory);
     q.work_dir = scratch->path;
-    runner = std::make_unique<run::QemuRunner>(q);
+    auto owned = std::make_unique<run::QemuRunner>(q);
+    qemu = owned.get();
+    runner = std::move(owned);
   } else {
     runner = std::make_unique<run::CommandRunner>(o.test, o.test_timeout);
   }
@@ -341,6 +363,9 @@ int bisect_command(const Args& args) {
   store->clear_log();
   if (resumed)
     std::fprintf(stderr, "culprit: resuming the bisection recorded in %s\n", state.c_str());
+  // Once per bisection (a probe boot may take seconds); a resumed one reads
+  // the choice back, so that its runs and its log are those it started with.
+  if (qemu) qemu->choose_accel(state / "test-machine", resumed);
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -361,6 +386,7 @@ int bisect_command(const Args& args) {
     });
   }
   log.add_sink([&store](const std::string& line) { store->append_log(line); });
+  if (qemu) log.line("test machine: " + qemu->machine());
 
   // Before the work trees: they borrow its objects too.
   std::unique_ptr<vcs::RevertStore> reverts;
