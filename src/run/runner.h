@@ -22,8 +22,8 @@ struct RunOutcome {
   RunStatus status = RunStatus::infra_error;
   // crashed: the crash title: the report's, else "exit status 3", "killed by
   // SIGSEGV", or "timed out" for a run stopped at its time limit without a
-  // report (the plain-command counterpart of the kernel world's "no output
-  // from test machine"). untestable/infra_error: why, for the log.
+  // report; a VM's console silent for too long is syzbot's "no output from
+  // test machine". untestable/infra_error: why, for the log.
   std::string title;
   std::string type;    // crash type name, "" when unknown
   std::string report;  // the crash report text, when there was one
