@@ -95,23 +95,21 @@ TEST_F(QemuBisection, JobsTwoBootsTwoVmsAtOnceAndHaltedRunsEndAtTheHalt) {
   EXPECT_TRUE(overlap) << "--jobs 2 never had two VMs running at once";
 }
 
-// With --jobs 1: a replay of a --jobs 2 bisection may still count its runs
-// differently (issue #13, point 1, fixed in the engine separately).
 TEST_F(QemuBisection, ResumedBisectionKeepsItsTestMachineAndLog) {
-  auto first = bisect_qemu("CULPRIT_KVM=0", "", 1);
+  auto first = bisect_qemu("CULPRIT_KVM=0");
   ASSERT_EQ(first.status(), 0) << first.output;
   EXPECT_EQ(read_file(tmp_ / "state" / "test-machine"), "tcg CULPRIT_KVM=0\n");
   auto booted = boots().size();
   // Rerun without CULPRIT_KVM: the recorded choice stands, and the log is
   // the same byte for byte (after the note that it resumed).
-  auto again = bisect_qemu("-u CULPRIT_KVM", "", 1);
+  auto again = bisect_qemu("-u CULPRIT_KVM");
   ASSERT_EQ(again.status(), 0) << again.output;
   EXPECT_NE(again.output.find("culprit: resuming"), std::string::npos) << again.output;
   EXPECT_EQ(first.output, again.output.substr(again.output.find('\n') + 1));
   EXPECT_EQ(boots().size(), booted) << "a replay boots nothing";
 
   // Another VM size is another test setup: nothing reused, runs again.
-  auto one_cpu = bisect_qemu("CULPRIT_KVM=0", "--vm-cpus 1 --vm-memory 1G", 1);
+  auto one_cpu = bisect_qemu("CULPRIT_KVM=0", "--vm-cpus 1 --vm-memory 1G");
   ASSERT_EQ(one_cpu.status(), 0) << one_cpu.output;
   EXPECT_EQ(one_cpu.output.substr(0, one_cpu.output.find('\n')),
             "test machine: qemu-system-x86_64, TCG (CULPRIT_KVM=0), 1 CPU, 1024 MiB");
