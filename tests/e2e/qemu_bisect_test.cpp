@@ -50,14 +50,13 @@ exec sleep 1000
       c_.push_back(i == 7 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
   }
 
-  ProcessResult bisect_qemu(const std::string& env, const std::string& extra = "", int jobs = 2) {
+  ProcessResult bisect_qemu(const std::string& env, const std::string& extra = "") {
     std::string args =
         "bisect --repo " + shell_quote(repo_.path().string()) + " --state " +
         shell_quote((tmp_ / "state").string()) + " --good " + c_[0] + " --commit " + c_.back() +
         " --build 'cat *.txt > \"$CULPRIT_OUT/bzImage\"' --artifact '$CULPRIT_OUT/bzImage'" +
         " --repro " + shell_quote((tmp_ / "repro.sh").string()) + " --test-timeout 120 --runs 4" +
-        " --jobs " + std::to_string(jobs) + " --json " +
-        shell_quote((tmp_ / "result.json").string()) + " " + extra;
+        " --jobs 2 --json " + shell_quote((tmp_ / "result.json").string()) + " " + extra;
     return run_shell("env " + env + " PATH=" + shell_quote((tmp_ / "bin").string()) +
                          ":\"$PATH\" " + shell_quote(culprit_binary()) + " " + args,
                      {});
