@@ -236,6 +236,7 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
 
 std::vector<std::pair<std::string, int>> PosteriorSearch::opening(
     const std::string& bad, const std::vector<std::string>& goods, int slots) {
+  PhaseTimer timer(options_.times, "planning");
   auto graph = history_.load_range(bad, goods);
   Posterior post(graph);
   post.update();
@@ -251,6 +252,7 @@ std::vector<std::pair<std::string, int>> PosteriorSearch::opening(
 
 SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std::string>& goods) {
   onto_ = options_.revert_onto.empty() ? bad : options_.revert_onto;
+  std::optional<PhaseTimer> planning(std::in_place, options_.times, "planning");
   auto graph = history_.load_range(bad, goods);
   if (!tester_.order().empty()) last_ = tester_.order().back();
   Posterior post(graph);
@@ -271,6 +273,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
                         graph.size(), options_.confidence, options_.parallel,
                         options_.parallel == 1 ? "" : "s"));
   for (;;) {
+    if (!planning) planning.emplace(options_.times, "planning");
     sync(post, graph, tester_, built, unusable);
     auto best = post.best();
     // Verification's runs on the culprit's parent are the evidence the last
@@ -293,7 +296,9 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       double p = std::clamp(post.rate(), 0.05, 0.99);
       int n =
           std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-p))), 2, step_runs);
+      planning.reset();
       auto v = verify(h, n);
+      planning.emplace(options_.times, "planning");
       sync(post, graph, tester_, built, unusable);
       // The culprit check passes when the answer still holds with its new
       // runs counted: a flaky culprit may well show no crash in a few more
@@ -359,6 +364,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       log_.line(fmt::format("[{}] {}", h, history_.info(h).title));
       round.emplace_back(h, s.runs);
     }
+    planning.reset();
     out.wall_seconds += batch(round);
     log_.progress().step += static_cast<int>(round.size());
   }

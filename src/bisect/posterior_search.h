@@ -16,6 +16,7 @@
 #include "bisect/history.h"
 #include "bisect/planner.h"
 #include "bisect/result.h"
+#include "util/phase_times.h"
 
 namespace culprit::bisect {
 
@@ -28,6 +29,9 @@ struct SearchOptions {
   // Where verification reverts the culprit: --commit, where the crash was
   // seen (empty: the range's crashing end).
   std::string revert_onto;
+  // Where the search's own time (the posterior and the plan) is counted, as
+  // "planning"; none: not counted.
+  PhaseTimes* times = nullptr;
 };
 
 struct SearchOutcome {
