@@ -60,6 +60,9 @@ class PosteriorSearch {
 
  private:
   PlanCosts costs() const;
+  // The plan while the crash comes at every run: no step takes a commit
+  // without the crash beyond --runs runs (unless nothing else is left).
+  std::vector<PlanStep> plan_within_runs(Posterior& post, PlanInput in);
   // The most runs one step may take (--runs sets it).
   int max_step_runs() const { return std::max(4 * options_.runs, 40); }
   // Runs `runs` more times on `hash`, or builds and tests it; returns the
