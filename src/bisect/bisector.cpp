@@ -27,6 +27,35 @@ std::string quoted_list(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+// The phases that are neither build nor test, in the order the log names
+// them; "other" is what no phase timed (the process's own start, commit
+// lookups, the final report).
+constexpr const char* kOverheadPhases[] = {"checkout", "store", "log", "planning", "setup"};
+
+// This process's elapsed time and its overhead by phase, into `result`;
+// the log's words for it ("" when nothing was measured).
+std::string measure_overhead(const PhaseTimes* times, BisectResult& result) {
+  if (!times) return "";
+  result.elapsed_seconds = times->elapsed();
+  auto phases = times->all();
+  double timed = 0;
+  for (const auto& [phase, seconds] : phases) timed += seconds;
+  double total = 0;
+  std::string parts;
+  for (const char* phase : kOverheadPhases) {
+    double s = phases.count(phase) ? phases.at(phase) : 0.0;
+    result.overhead_seconds[phase] = s;
+    total += s;
+    parts += fmt::format("{}: {:.1f}s, ", phase, s);
+  }
+  // Work side by side (--jobs, --parallel) times more than the wall clock.
+  double other = std::max(0.0, result.elapsed_seconds - timed);
+  result.overhead_seconds["other"] = other;
+  total += other;
+  return fmt::format(", elapsed: {:.1f}s, overhead: {:.1f}s ({}other: {:.1f}s)",
+                     result.elapsed_seconds, total, parts, other);
+}
+
 }  // namespace
 
 Bisector::Bisector(History& history, CommitTester& tester, Strategy& strategy, BisectLog& log,
@@ -277,7 +306,9 @@ void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
     posterior_range(result, new_end, old_ends);
     return;
   }
+  std::optional<PhaseTimer> planning(std::in_place, options_.search.times, "planning");
   auto graph = history_.load_range(new_end, old_ends);
+  planning.reset();
   std::string start_line = "# git bisect start " + new_end;
   for (const auto& o : old_ends) start_line += " " + o;
   log_.line(start_line);
@@ -322,7 +353,9 @@ void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
   replay(*dag);
   for (;;) {
     while (!dag->done()) {
+      planning.emplace(options_.search.times, "planning");
       auto next = strategy_.pick(*dag);
+      planning.reset();
       if (!next) break;
       const std::string& hash = graph.hash(*next);
       // git's wording, singular and plural included.
@@ -443,10 +476,12 @@ void Bisector::finish_common(BisectResult& result) {
   result.revisions_tested = static_cast<int>(result.steps.size());
   result.builds = tester_.builds();
   result.total_seconds = result.build_seconds + result.test_seconds;
-  log_.line(fmt::format("revisions tested: {}, total time: {} (build: {}, test: {})",
+  // Times differ from run to run: they all go on this one line, which
+  // comparisons of logs leave out.
+  log_.line(fmt::format("revisions tested: {}, total time: {} (build: {}, test: {}){}",
                         result.revisions_tested, format_duration(result.total_seconds),
-                        format_duration(result.build_seconds),
-                        format_duration(result.test_seconds)));
+                        format_duration(result.build_seconds), format_duration(result.test_seconds),
+                        measure_overhead(options_.search.times, result)));
   log_.line(fmt::format("builds: {}, test runs: {}, confidence: {:.3f}", result.builds,
                         result.test_runs, result.confidence));
   if (result.verdict == "found") {

@@ -44,11 +44,59 @@ void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& te
   post.update();
 }
 
+// Whether the crash has come at every run so far: the start commit (the
+// range's crashing end) crashed in each of at least `runs` runs, and no
+// commit that showed the crash also ran clean. Then a clean run is strong
+// evidence, and a commit without the crash needs no more runs than --runs
+// asks. At low rates a crashing commit soon shows a clean run too, and the
+// runs go back to what the evidence needs.
+bool crash_at_every_run(const CommitTester& tester, const std::string& start, int runs) {
+  const auto* s = tester.find(start);
+  if (!s || s->evidence.matching < runs || s->evidence.ok > 0) return false;
+  for (const auto& h : tester.order()) {
+    const auto* r = tester.find(h);
+    if (r->reused_from.empty() && r->evidence.matching > 0 && r->evidence.ok > 0) return false;
+  }
+  return true;
+}
+
+// Runs a commit has of its own (not reused from an identical binary).
+int own_runs(const CommitResult* r) {
+  return r && r->reused_from.empty() ? static_cast<int>(r->runs.size()) : 0;
+}
+
 double step_seconds(const CommitResult* r) { return r ? r->build_seconds + r->test_seconds : 0; }
 
 int log2_ceil(std::size_t n) { return static_cast<int>(std::ceil(std::log2(double(n) + 1))); }
 
 }  // namespace
+
+std::vector<PlanStep> PosteriorSearch::plan_within_runs(Posterior& post, PlanInput in) {
+  const auto all = in;
+  in.max_runs = std::min(in.max_runs, options_.runs);
+  // A commit without the crash that has its --runs runs is settled.
+  for (auto c : all.built) {
+    const auto* r = tester_.find(post.graph().hash(c));
+    if (r && r->evidence.matching == 0 && own_runs(r) >= options_.runs) in.unusable.insert(c);
+  }
+  auto steps = plan(post, in);
+  // Nothing left within --runs, or nothing that tells half as much as more
+  // runs on a commit that has its --runs (near the answer, where a clean
+  // run leaves 1 - rate of doubt): the evidence needs more after all.
+  auto free = plan(post, all);
+  auto bits = [](const std::vector<PlanStep>& v) {
+    double b = 0;
+    for (const auto& s : v) b = std::max(b, s.bits);
+    return b;
+  };
+  if (steps.empty() || bits(steps) < 0.5 * bits(free)) return free;
+  for (auto& s : steps) {
+    const auto* r = tester_.find(post.graph().hash(s.commit));
+    if (r && r->evidence.matching == 0)
+      s.runs = std::max(1, std::min(s.runs, options_.runs - own_runs(r)));
+  }
+  return steps;
+}
 
 PosteriorSearch::PosteriorSearch(History& history, CommitTester& tester, BisectLog& log,
                                  SearchOptions options)
@@ -236,6 +284,7 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
 
 std::vector<std::pair<std::string, int>> PosteriorSearch::opening(
     const std::string& bad, const std::vector<std::string>& goods, int slots) {
+  PhaseTimer timer(options_.times, "planning");
   auto graph = history_.load_range(bad, goods);
   Posterior post(graph);
   post.update();
@@ -251,6 +300,7 @@ std::vector<std::pair<std::string, int>> PosteriorSearch::opening(
 
 SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std::string>& goods) {
   onto_ = options_.revert_onto.empty() ? bad : options_.revert_onto;
+  std::optional<PhaseTimer> planning(std::in_place, options_.times, "planning");
   auto graph = history_.load_range(bad, goods);
   if (!tester_.order().empty()) last_ = tester_.order().back();
   Posterior post(graph);
@@ -264,6 +314,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       static_cast<int>(40 * (log2_ceil(graph.size()) + 4) * slots_factor) + tester_.runs();
   const int step_runs = max_step_runs();
   int verifications = 0;
+  bool every_run = false;  // crash_at_every_run, as last said in the log
   // Verification's runs go back into the posterior, so a contradicted
   // answer usually moves and is verified again; a few rounds at most.
   constexpr int kMaxVerifications = 3;
@@ -271,13 +322,17 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
                         graph.size(), options_.confidence, options_.parallel,
                         options_.parallel == 1 ? "" : "s"));
   for (;;) {
+    if (!planning) planning.emplace(options_.times, "planning");
     sync(post, graph, tester_, built, unusable);
     auto best = post.best();
     // Verification's runs on the culprit's parent are the evidence the last
     // steps of a search would buy anyway (culprit or parent?), so with
     // --verify it starts a little below --confidence; an answer is still
     // reported only at --confidence, with every run counted.
-    const double verify_at = std::max(0.5, 1 - 2 * (1 - options_.confidence));
+    // While the crash comes at every run, the culprit's and its parent's
+    // runs are what the search would buy next anyway: verify at the first
+    // majority.
+    const double verify_at = every_run ? 0.5 : std::max(0.5, 1 - 2 * (1 - options_.confidence));
     const bool confident = post.prob(best) >= options_.confidence;
     if (confident && (!options_.verify || verifications >= kMaxVerifications)) {
       out.culprit = graph.hash(best);
@@ -293,7 +348,9 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       double p = std::clamp(post.rate(), 0.05, 0.99);
       int n =
           std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-p))), 2, step_runs);
+      planning.reset();
       auto v = verify(h, n);
+      planning.emplace(options_.times, "planning");
       sync(post, graph, tester_, built, unusable);
       // The culprit check passes when the answer still holds with its new
       // runs counted: a flaky culprit may well show no crash in a few more
@@ -341,7 +398,15 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
     in.current = last_.empty() ? vcs::kNoCommit : graph.find(last_);
     in.built = built;
     in.unusable = unusable;
-    auto steps = plan(post, in);
+    if (crash_at_every_run(tester_, bad, options_.runs) != every_run) {
+      every_run = !every_run;
+      log_.line(every_run ? fmt::format("the crash came at every run so far (rate ~{:.2f}): at "
+                                        "most {} run{} on a commit without it",
+                                        post.rate(), options_.runs, options_.runs == 1 ? "" : "s")
+                          : "a commit with the crash also ran clean: as many runs as the "
+                            "evidence needs");
+    }
+    auto steps = every_run ? plan_within_runs(post, in) : plan(post, in);
     if (steps.empty()) {
       log_.line("posterior search: no test is worth its cost any more");
       break;
@@ -359,6 +424,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       log_.line(fmt::format("[{}] {}", h, history_.info(h).title));
       round.emplace_back(h, s.runs);
     }
+    planning.reset();
     out.wall_seconds += batch(round);
     log_.progress().step += static_cast<int>(round.size());
   }

@@ -16,6 +16,7 @@
 #include "bisect/history.h"
 #include "bisect/planner.h"
 #include "bisect/result.h"
+#include "util/phase_times.h"
 
 namespace culprit::bisect {
 
@@ -28,6 +29,9 @@ struct SearchOptions {
   // Where verification reverts the culprit: --commit, where the crash was
   // seen (empty: the range's crashing end).
   std::string revert_onto;
+  // Where the search's own time (the posterior and the plan) is counted, as
+  // "planning"; none: not counted.
+  PhaseTimes* times = nullptr;
 };
 
 struct SearchOutcome {
@@ -56,6 +60,9 @@ class PosteriorSearch {
 
  private:
   PlanCosts costs() const;
+  // The plan while the crash comes at every run: no step takes a commit
+  // without the crash beyond --runs runs (unless nothing else is left).
+  std::vector<PlanStep> plan_within_runs(Posterior& post, PlanInput in);
   // The most runs one step may take (--runs sets it).
   int max_step_runs() const { return std::max(4 * options_.runs, 40); }
   // Runs `runs` more times on `hash`, or builds and tests it; returns the

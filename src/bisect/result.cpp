@@ -71,6 +71,10 @@ nlohmann::json BisectResult::to_json() const {
   }
   if (!contradiction.empty()) j["contradiction"] = contradiction;
   if (wall_seconds > 0) j["wall_seconds"] = wall_seconds;
+  if (!overhead_seconds.empty()) {
+    j["elapsed_seconds"] = elapsed_seconds;
+    j["overhead_seconds"] = overhead_seconds;
+  }
   if (aborted) {
     j["aborted"] = true;
     j["abort_reason"] = abort_reason;

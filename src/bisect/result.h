@@ -1,6 +1,7 @@
 // The outcome of a bisection, as INTERFACE.md's result JSON describes it.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,6 +84,11 @@ struct BisectResult {
   std::vector<Candidate> candidates;
   std::optional<Verification> verification;
   double wall_seconds = 0;  // with --parallel: the sum over rounds of the slowest slot
+  // This process's real time, start to result, and the part of it that was
+  // neither build nor test, by phase (checkout, store, log, planning, setup,
+  // other). Empty when not measured.
+  double elapsed_seconds = 0;
+  std::map<std::string, double> overhead_seconds;
 
   nlohmann::json to_json() const;
 };

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bisect/bisector.h"
+#include "bisect/phase_timing.h"
 #include "build/command_builder.h"
 #include "build/kernel_builder.h"
 #include "cli/commands.h"
@@ -26,6 +27,7 @@
 #include "store/state_store.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/phase_times.h"
 #include "util/process.h"
 #include "util/text.h"
 #include "vcs/repository.h"
@@ -196,6 +198,9 @@ void write_html(const std::string& path, const std::filesystem::path& state,
 }  // namespace
 
 int bisect_command(const Args& args) {
+  // Where this process's time goes: the result's overhead_seconds.
+  PhaseTimes times;
+  std::optional<PhaseTimer> setup(std::in_place, &times, "setup");
   Options o;
   CLI::App app{"culprit bisect: find the commit that introduced (or fixed) a crash",
                "culprit bisect"};
@@ -358,9 +363,14 @@ int bisect_command(const Args& args) {
   mail.check(o.repo);
 
   // From here on, state is written; everything above only read.
-  auto store = store::StateStore::open(state);
-  bool resumed = store->begin(params_json(o, repo, commit, good, head).dump(), o.restart);
-  store->clear_log();
+  std::unique_ptr<store::StateStore> store;
+  bool resumed = false;
+  {
+    PhaseTimer timer(&times, "store");
+    store = store::StateStore::open(state);
+    resumed = store->begin(params_json(o, repo, commit, good, head).dump(), o.restart);
+    store->clear_log();
+  }
   if (resumed)
     std::fprintf(stderr, "culprit: resuming the bisection recorded in %s\n", state.c_str());
   // Once per bisection (a probe boot may take seconds); a resumed one reads
@@ -376,16 +386,23 @@ int bisect_command(const Args& args) {
   std::unique_ptr<StatusLine> status;
   if (::isatty(STDOUT_FILENO)) {
     status = std::make_unique<StatusLine>(stdout);
-    log.add_sink([&status](const std::string& line) { status->log(line); });
+    log.add_sink([&status, &times](const std::string& line) {
+      PhaseTimer timer(&times, "log");
+      status->log(line);
+    });
     log.add_progress_sink([&status](const bisect::Progress& p) { status->update(p); });
   } else {
-    log.add_sink([](const std::string& line) {
+    log.add_sink([&times](const std::string& line) {
+      PhaseTimer timer(&times, "log");
       std::fputs(line.c_str(), stdout);
       std::fputc('\n', stdout);
       std::fflush(stdout);
     });
   }
-  log.add_sink([&store](const std::string& line) { store->append_log(line); });
+  log.add_sink([&store, &times](const std::string& line) {
+    PhaseTimer timer(&times, "log");
+    store->append_log(line);
+  });
   if (qemu) log.line("test machine: " + qemu->machine());
 
   // Before the work trees: they borrow its objects too.
@@ -394,18 +411,24 @@ int bisect_command(const Args& args) {
   auto history = bisect::make_git_history(repo, reverts.get());
   // One work tree per commit tested at the same time (--parallel).
   std::vector<std::unique_ptr<bisect::Workspace>> workspaces;
+  std::vector<std::unique_ptr<bisect::TimedWorkspace>> timed_workspaces;
   std::vector<bisect::Workspace*> slots;
   for (int i = 0; i < o.parallel; ++i) {
     workspaces.push_back(bisect::make_git_workspace(repo, state / "worktrees" / std::to_string(i)));
-    slots.push_back(workspaces.back().get());
+    timed_workspaces.push_back(std::make_unique<bisect::TimedWorkspace>(*workspaces.back(), times));
+    slots.push_back(timed_workspaces.back().get());
   }
+  bisect::TimedJournal journal(*store, times);
+  bisect::TimedBuilder timed_builder(*builder, times);
+  bisect::TimedRunner timed_runner(*runner, times);
   bisect::TesterConfig tconfig;
   tconfig.state_dir = state;
   tconfig.jobs = o.jobs;
   tconfig.cache_bytes = cache_bytes;
   tconfig.concurrent = true;
   tconfig.target_title = o.title;
-  bisect::CommitTester tester(*history, slots, *builder, *runner, *strategy, *store, log, tconfig);
+  bisect::CommitTester tester(*history, slots, timed_builder, timed_runner, *strategy, journal, log,
+                              tconfig);
   bisect::BisectOptions bopts;
   bopts.fix = o.fix;
   bopts.commit = commit;
@@ -416,7 +439,9 @@ int bisect_command(const Args& args) {
   bopts.search.verify = o.verify;
   bopts.search.parallel = o.parallel;
   bopts.search.runs = o.runs;
+  bopts.search.times = &times;
   bisect::Bisector bisector(*history, tester, *strategy, log, bopts);
+  setup.reset();
   try {
     auto result = bisector.run();
     auto j = result.to_json();

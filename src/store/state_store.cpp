@@ -127,6 +127,26 @@ SqliteDb open_db(const std::filesystem::path& path, bool read_only) {
   return db;
 }
 
+// The statements of its scope commit with the write-ahead log synced to
+// disk: a finished build or run, a bisection's start and its result are
+// never lost, not even with the machine.
+class DurableCommit {
+ public:
+  explicit DurableCommit(sqlite3* db) : db_(db) { exec(db_, "PRAGMA synchronous=FULL"); }
+  ~DurableCommit() {
+    try {
+      exec(db_, "PRAGMA synchronous=NORMAL");
+    } catch (...) {
+      // Staying FULL is slower, never less safe.
+    }
+  }
+  DurableCommit(const DurableCommit&) = delete;
+  DurableCommit& operator=(const DurableCommit&) = delete;
+
+ private:
+  sqlite3* db_;
+};
+
 }  // namespace
 
 struct StateStore::Impl {
@@ -145,7 +165,11 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& dir) {
   auto impl = std::make_unique<Impl>();
   impl->lock = std::make_unique<LockFile>(dir / "lock");
   impl->db = open_db(dir / "state.db", false);
-  exec(impl->db.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  // Log lines and status text are written often and may be lost with the
+  // machine (a resumed bisection writes the log again): NORMAL, no sync per
+  // commit. Records are committed durably (DurableCommit), and their sync of
+  // the write-ahead log takes everything written before it along.
+  exec(impl->db.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
   exec(impl->db.get(), kSchema);
   migrate(impl->db.get());
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
@@ -182,6 +206,7 @@ std::optional<BisectionSummary> StateStore::last(const std::filesystem::path& di
 
 bool StateStore::begin(const std::string& params_json, bool restart) {
   sqlite3* db = impl_->db.get();
+  DurableCommit durable(db);
   Statement q(db, "SELECT id, params, finished FROM bisections ORDER BY id DESC LIMIT 1");
   if (q.step()) {
     std::int64_t id = q.int64(0);
@@ -226,6 +251,7 @@ void StateStore::clear_log() {
 }
 
 void StateStore::finish(const std::string& result_json) {
+  DurableCommit durable(impl_->db.get());
   Statement u(impl_->db.get(),
               "UPDATE bisections SET finished = 1, result = ?, status = 'finished' WHERE id = ?");
   u.bind(1, result_json).bind(2, impl_->bisection).run();
@@ -341,6 +367,7 @@ void insert_or_fail(Statement& q, const std::string& what) {
 }  // namespace
 
 void StateStore::save_build(const BuildRecord& r) {
+  DurableCommit durable(impl_->db.get());
   Statement q(impl_->db.get(),
               "INSERT INTO builds (bisection, commit_hash, tree, builder_key, ok, signature, "
               "error_line, log_path, seconds, origin, origin_commit, job, node) "
@@ -393,6 +420,7 @@ std::pair<std::string, std::vector<RunRecord>> StateStore::earlier_runs(
 }
 
 void StateStore::save_run(const RunRecord& r) {
+  DurableCommit durable(impl_->db.get());
   Statement q(impl_->db.get(),
               "INSERT INTO runs (bisection, commit_hash, runner_key, idx, status, title, type, "
               "report, log_path, seconds, alt_titles, origin, origin_commit, job, node) "

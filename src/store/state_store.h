@@ -1,7 +1,8 @@
 // Persistent state of bisections in an SQLite database under the state
 // directory (WAL, one transaction per record, so a finished build or run is
-// on disk before the next one starts). One culprit process at a time holds
-// the directory's lock.
+// on disk before the next one starts; log lines and status text get no
+// sync of their own, the next record's takes them along). One culprit
+// process at a time holds the directory's lock.
 #pragma once
 
 #include <filesystem>
@@ -15,14 +16,14 @@ namespace culprit::store {
 
 struct BisectionSummary {
   std::int64_t id = 0;
-  std::string params;   // canonical JSON of the parameters
-  std::string status;   // phase text
+  std::string params;  // canonical JSON of the parameters
+  std::string status;  // phase text
   bool finished = false;
-  std::string log;      // the log so far (complete when finished)
-  std::string result;   // result JSON when finished
-  double started = 0;   // unix time
-  int builds = 0;       // build records so far
-  int runs = 0;         // test run records so far
+  std::string log;     // the log so far (complete when finished)
+  std::string result;  // result JSON when finished
+  double started = 0;  // unix time
+  int builds = 0;      // build records so far
+  int runs = 0;        // test run records so far
 };
 
 // Everything recorded for one bisection, for reports (read-only).
@@ -54,13 +55,15 @@ class StateStore : public Journal {
   void clear_log();
   void finish(const std::string& result_json);
 
-  std::optional<BuildRecord> find_build(const std::string& commit, const std::string& builder_key) override;
-  std::optional<BuildRecord> find_build_by_tree(const std::string& tree, const std::string& builder_key) override;
+  std::optional<BuildRecord> find_build(const std::string& commit,
+                                        const std::string& builder_key) override;
+  std::optional<BuildRecord> find_build_by_tree(const std::string& tree,
+                                                const std::string& builder_key) override;
   void save_build(const BuildRecord& record) override;
   std::vector<RunRecord> runs(const std::string& commit, const std::string& runner_key) override;
   void save_run(const RunRecord& record) override;
-  std::pair<std::string, std::vector<RunRecord>> earlier_runs(const std::string& signature,
-                                                              const std::string& runner_key) override;
+  std::pair<std::string, std::vector<RunRecord>> earlier_runs(
+      const std::string& signature, const std::string& runner_key) override;
   void set_status(const std::string& status) override;
 
   struct Impl;

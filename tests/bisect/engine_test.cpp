@@ -526,6 +526,56 @@ TEST(Engine, PosteriorStepsEndAtTheFirstCrash) {
   EXPECT_GT(steps_ended_early, 0);
 }
 
+// Issue 14, item 2: while the crash comes at every run, a commit without it
+// gets no more runs than --runs asks (with --runs 1 one run per step, as
+// `git bisect run`); the culprit's parent may get verification's runs.
+TEST(Engine, PosteriorGivesACleanCommitOnlyItsRunsWhileTheCrashComesEveryRun) {
+  for (int runs : {1, 2}) {
+    auto r = linear(300);
+    r.bug = 37;
+    Engine e(r, "posterior");
+    SearchOptions s;
+    s.runs = runs;
+    auto res = e.cause(299, 0, s);
+    ASSERT_EQ(res.verdict, "found") << "--runs " << runs;
+    EXPECT_EQ(res.commits.at(0).hash, "c37");
+    EXPECT_TRUE(e.logged("the crash came at every run so far"));
+    EXPECT_FALSE(e.logged("also ran clean"));
+    int clean_steps = 0;
+    for (const auto& step : res.steps) {
+      if (step.crashed > 0 || step.hash == "c36") continue;
+      ++clean_steps;
+      EXPECT_LE(step.ok, runs) << step.hash << " with --runs " << runs;
+    }
+    EXPECT_GE(clean_steps, 2);
+    // ceil(log2(300)) = 9 steps, the start commit, and two to spare.
+    EXPECT_LE(res.revisions_tested, 9 + 1 + 2) << "--runs " << runs;
+  }
+}
+
+// At a low rate the rule never holds (the start commit does not crash in
+// every one of its runs, or a crashing commit soon runs clean): runs as the
+// evidence needs, and the answer stays right.
+TEST(Engine, PosteriorAtALowRateTakesTheRunsTheEvidenceNeeds) {
+  auto r = linear(80);
+  r.bug = 33;
+  r.rate = 0.3;
+  Engine e(r, "posterior");
+  SearchOptions s;
+  s.runs = 2;
+  auto res = e.cause(79, 0, s);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c33");
+  EXPECT_GE(res.confidence, 0.95);
+  if (e.logged("the crash came at every run so far")) {
+    EXPECT_TRUE(e.logged("also ran clean"));
+  }
+  int most = 0;
+  for (const auto& step : res.steps)
+    if (step.crashed == 0) most = std::max(most, step.ok);
+  EXPECT_GT(most, 2) << "a clean commit needs more than 2 runs at rate 0.3";
+}
+
 TEST(Engine, MoreRunsNeedNoRebuildWhenTheRunnerBootsTheKeptArtifacts) {
   for (bool need_tree : {true, false}) {
     auto r = linear(80);
