@@ -16,6 +16,10 @@ struct ProcessOptions {
   double timeout_seconds = 0;                               // 0: no limit
   std::filesystem::path log_path;                           // empty: a temporary file
   std::size_t max_output = 8 << 20;  // bytes of output kept in ProcessResult::output (the tail)
+  // Keep running when culprit is interrupted: for the commands that clean up
+  // after an interrupt (cancelling cluster jobs), which must not be killed
+  // by it. Set a timeout.
+  bool survives_interrupt = false;
 };
 
 struct ProcessResult {
