@@ -71,6 +71,7 @@ nlohmann::json BisectResult::to_json() const {
   }
   if (!contradiction.empty()) j["contradiction"] = contradiction;
   if (wall_seconds > 0) j["wall_seconds"] = wall_seconds;
+  if (!cluster.empty()) j["cluster"] = cluster;
   if (aborted) {
     j["aborted"] = true;
     j["abort_reason"] = abort_reason;

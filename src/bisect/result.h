@@ -83,6 +83,7 @@ struct BisectResult {
   std::vector<Candidate> candidates;
   std::optional<Verification> verification;
   double wall_seconds = 0;  // with --parallel: the sum over rounds of the slowest slot
+  std::string cluster;      // --cluster (e.g. "slurm:debug"); "" for local builds and runs
 
   nlohmann::json to_json() const;
 };

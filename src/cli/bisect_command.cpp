@@ -13,16 +13,15 @@
 #include <nlohmann/json.hpp>
 
 #include "bisect/bisector.h"
-#include "build/command_builder.h"
-#include "build/kernel_builder.h"
+#include "build/compiler_table.h"
+#include "cli/cluster_setup.h"
 #include "cli/commands.h"
 #include "cli/email_options.h"
 #include "cli/parse_args.h"
 #include "cli/status_line.h"
+#include "cli/tool_factory.h"
 #include "html/collect.h"
 #include "html/render.h"
-#include "run/command_runner.h"
-#include "run/qemu_runner.h"
 #include "store/state_store.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -61,23 +60,10 @@ struct Options {
   std::string title;  // the crash to bisect; empty: the start commit's most frequent
   double confidence = 0.95;
   bool verify = true;
+  std::string cluster, cluster_opt;  // --cluster slurm[:PARTITION], --cluster-opt (cluster_setup.h)
 };
 
 void on_signal(int) { request_interrupt(); }
-
-// A private temporary directory, removed with everything in it.
-struct ScratchDir {
-  std::filesystem::path path;
-  ScratchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "culprit-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory");
-    path = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 std::vector<std::string> split_words(const std::string& cmd) {
   std::istringstream in(cmd);
@@ -136,6 +122,7 @@ nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const 
   // Only when given: state directories of unfinished bisections made
   // before --title existed still resume.
   if (!o.title.empty()) j["title"] = o.title;
+  if (!o.cluster.empty()) j["cluster"] = o.cluster;
   return j;
 }
 
@@ -237,6 +224,11 @@ int bisect_command(const Args& args) {
                  "posterior: commits tested at the same time, each in its own work tree")
       ->check(CLI::Range(1, 64));
   MailAtEnd mail(app);
+  app.add_option("--cluster", o.cluster,
+                 "run every build and test run as a Slurm job: slurm or slurm:PARTITION (the "
+                 "repository and the state directory on a file system the nodes share)");
+  app.add_option("--cluster-opt", o.cluster_opt,
+                 "more sbatch options for every job, e.g. '--time=30 --constraint=kvm'");
   if (!parse_args(app, args, "bisect")) return 0;
   if (o.parallel != 1 && o.strategy != "posterior")
     throw UserError("--parallel needs --strategy posterior");
@@ -273,41 +265,45 @@ int bisect_command(const Args& args) {
   }
   if (o.fix) head = o.head.empty() ? repo.head() : repo.resolve(o.head);
   if (!o.build.empty()) check_script(repo, commit, o.build, "build");
-  std::optional<build::KernelBuildOptions> kernel;
+  // The builder and runner as specs (tool_factory.h): a cluster job makes
+  // the same tools from them.
+  nlohmann::json builder_spec = {{"kind", "command"},
+                                 {"command", o.build},
+                                 {"artifact", o.artifact},
+                                 {"timeout", o.build_timeout}};
   if (!o.kernel_config.empty()) {
-    kernel.emplace();
-    kernel->config = std::filesystem::absolute(o.kernel_config).lexically_normal();
-    if (!o.compiler.empty()) kernel->compiler = o.compiler;
+    builder_spec = {{"kind", "kernel"},
+                    {"config", std::filesystem::absolute(o.kernel_config).lexically_normal()},
+                    {"compiler", o.compiler},
+                    {"jobs", o.build_jobs},
+                    {"timeout", o.build_timeout}};
     if (!o.compiler_table.empty()) {
       std::ifstream in(o.compiler_table);
       if (!in) throw UserError("--compiler-table " + o.compiler_table + " cannot be read");
       std::stringstream text;
       text << in.rdbuf();
-      kernel->compilers = build::CompilerTable::parse(text.str(), o.compiler_table);
+      build::CompilerTable::parse(text.str(), o.compiler_table);  // refused now if broken
+      builder_spec["compiler_table"] = text.str();
+      builder_spec["compiler_table_name"] = o.compiler_table;
     }
-    kernel->jobs = o.build_jobs;
-    kernel->timeout_seconds = o.build_timeout;
     if (!repo.file_at(commit, "Makefile") || !repo.file_at(commit, "Kconfig"))
       throw UserError("--kernel-config: commit " + commit.substr(0, 12) +
                       " is not a Linux kernel tree (no Makefile and Kconfig at its top)");
   }
   if (!o.test.empty()) check_script(repo, commit, o.test, "test");
+  nlohmann::json runner_spec = {
+      {"kind", "command"}, {"command", o.test}, {"timeout", o.test_timeout}};
+  if (!o.repro.empty())
+    runner_spec = {{"kind", "qemu"},
+                   {"kernel", o.kernel_image},
+                   {"reproducer", std::filesystem::absolute(o.repro).lexically_normal()},
+                   {"cmdline", o.cmdline},
+                   {"timeout", o.test_timeout}};
   // The QEMU runner compiles the reproducer now, so that a broken one is
   // refused before anything is written (into a directory removed at exit).
-  std::unique_ptr<run::TestRunner> runner;
   std::unique_ptr<ScratchDir> scratch;
-  if (!o.repro.empty()) {
-    scratch = std::make_unique<ScratchDir>();
-    run::QemuOptions q;
-    q.kernel = o.kernel_image;
-    q.reproducer = std::filesystem::absolute(o.repro).lexically_normal();
-    q.cmdline_extra = o.cmdline;
-    q.timeout_seconds = o.test_timeout;
-    q.work_dir = scratch->path;
-    runner = std::make_unique<run::QemuRunner>(q);
-  } else {
-    runner = std::make_unique<run::CommandRunner>(o.test, o.test_timeout);
-  }
+  if (!o.repro.empty()) scratch = std::make_unique<ScratchDir>();
+  auto runner = make_runner(runner_spec, scratch ? scratch->path() : std::filesystem::path());
   auto strategy = bisect::make_strategy(o.strategy, o.runs);
   std::uintmax_t cache_bytes = o.cache_size.empty() ? 0 : parse_size(o.cache_size);
 
@@ -322,16 +318,18 @@ int bisect_command(const Args& args) {
           fmt::format("{} {}: directory {} does not exist", flag, path, parent.string()));
   }
 
-  std::unique_ptr<build::Builder> builder;
-  if (kernel) {
-    kernel->build_root = state / "kernel-build";
-    kernel->file_at = [&repo](const std::string& rev, const std::string& path) {
-      return repo.file_at(rev, path);
-    };
-    builder = std::make_unique<build::KernelBuilder>(*kernel);
-  } else {
-    builder = std::make_unique<build::CommandBuilder>(o.build, o.artifact, o.build_timeout);
-  }
+  if (builder_spec["kind"] == "kernel") builder_spec["build_root"] = state / "kernel-build";
+  auto builder = make_builder(builder_spec, &repo);
+
+  // ---- --cluster: builds and runs as Slurm jobs (cluster_setup.h) ----
+  if (!o.cluster_opt.empty() && o.cluster.empty()) throw UserError("--cluster-opt needs --cluster");
+  std::unique_ptr<ClusterSetup> cluster;
+  if (!o.cluster.empty())  // the probe job: exit 2 when the nodes cannot run the bisection
+    cluster = std::make_unique<ClusterSetup>(o.cluster, o.cluster_opt, state, repo, commit,
+                                             builder_spec, runner_spec, *builder, *runner);
+  build::Builder& used_builder = cluster ? cluster->builder() : *builder;
+  run::TestRunner& used_runner = cluster ? cluster->runner() : *runner;
+  // ---- end of --cluster ----
 
   mail.check(o.repo);
 
@@ -341,6 +339,7 @@ int bisect_command(const Args& args) {
   store->clear_log();
   if (resumed)
     std::fprintf(stderr, "culprit: resuming the bisection recorded in %s\n", state.c_str());
+  auto cluster_jobs = cluster ? cluster->attach(*store) : nullptr;  // --cluster: the job table
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -379,7 +378,8 @@ int bisect_command(const Args& args) {
   tconfig.cache_bytes = cache_bytes;
   tconfig.concurrent = true;
   tconfig.target_title = o.title;
-  bisect::CommitTester tester(*history, slots, *builder, *runner, *strategy, *store, log, tconfig);
+  bisect::CommitTester tester(*history, slots, used_builder, used_runner, *strategy, *store, log,
+                              tconfig);
   bisect::BisectOptions bopts;
   bopts.fix = o.fix;
   bopts.commit = commit;
@@ -392,7 +392,8 @@ int bisect_command(const Args& args) {
   bopts.search.runs = o.runs;
   bisect::Bisector bisector(*history, tester, *strategy, log, bopts);
   try {
-    auto result = bisector.run();
+    auto result = cluster ? cluster->run([&] { return bisector.run(); }) : bisector.run();
+    result.cluster = o.cluster;
     auto j = result.to_json();
     store->finish(j.dump());
     write_json(o.json, j);
@@ -405,6 +406,7 @@ int bisect_command(const Args& args) {
     partial.verdict = "inconclusive";
     partial.aborted = true;
     partial.abort_reason = e.what();
+    partial.cluster = o.cluster;
     partial.revisions_tested = static_cast<int>(tester.order().size());
     write_json(o.json, partial.to_json());
     store->set_status(std::string("aborted: ") + e.what());
