@@ -60,7 +60,9 @@ struct Options {
   std::string title;  // the crash to bisect; empty: the start commit's most frequent
   double confidence = 0.95;
   bool verify = true;
-  std::string cluster, cluster_opt;  // --cluster slurm[:PARTITION], --cluster-opt (cluster_setup.h)
+  // --cluster slurm[:PARTITION], --cluster-opt, --cluster-submit-timeout (cluster_setup.h)
+  std::string cluster, cluster_opt;
+  double cluster_submit_timeout = 120;
 };
 
 void on_signal(int) { request_interrupt(); }
@@ -229,6 +231,9 @@ int bisect_command(const Args& args) {
                  "repository and the state directory on a file system the nodes share)");
   app.add_option("--cluster-opt", o.cluster_opt,
                  "more sbatch options for every job, e.g. '--time=30 --constraint=kvm'");
+  app.add_option("--cluster-submit-timeout", o.cluster_submit_timeout,
+                 "seconds sbatch may wait for room in a full queue (default 120)")
+      ->check(CLI::PositiveNumber);
   if (!parse_args(app, args, "bisect")) return 0;
   if (o.parallel != 1 && o.strategy != "posterior")
     throw UserError("--parallel needs --strategy posterior");
@@ -325,8 +330,9 @@ int bisect_command(const Args& args) {
   if (!o.cluster_opt.empty() && o.cluster.empty()) throw UserError("--cluster-opt needs --cluster");
   std::unique_ptr<ClusterSetup> cluster;
   if (!o.cluster.empty())  // the probe job: exit 2 when the nodes cannot run the bisection
-    cluster = std::make_unique<ClusterSetup>(o.cluster, o.cluster_opt, state, repo, commit,
-                                             builder_spec, runner_spec, *builder, *runner);
+    cluster = std::make_unique<ClusterSetup>(o.cluster, o.cluster_opt, o.cluster_submit_timeout,
+                                             state, repo, commit, builder_spec, runner_spec,
+                                             *builder, *runner);
   build::Builder& used_builder = cluster ? cluster->builder() : *builder;
   run::TestRunner& used_runner = cluster ? cluster->runner() : *runner;
   // ---- end of --cluster ----

@@ -33,14 +33,15 @@ std::filesystem::path this_binary() {
 }  // namespace
 
 ClusterSetup::ClusterSetup(const std::string& cluster, const std::string& cluster_opt,
-                           const std::filesystem::path& state, const vcs::Repository& repo,
-                           const std::string& commit, nlohmann::json builder_spec,
-                           nlohmann::json runner_spec, build::Builder& local_builder,
-                           run::TestRunner& local_runner) {
+                           double submit_timeout, const std::filesystem::path& state,
+                           const vcs::Repository& repo, const std::string& commit,
+                           nlohmann::json builder_spec, nlohmann::json runner_spec,
+                           build::Builder& local_builder, run::TestRunner& local_runner) {
   cluster::ClusterOptions options;
   options.partition = cluster::parse_cluster(cluster);
   options.sbatch_args = cluster::split_shell_words(cluster_opt);
   options.state_dir = state;
+  options.submit_timeout = submit_timeout;
   options.culprit = this_binary();
   session_ = std::make_unique<cluster::SlurmSession>(options);
 

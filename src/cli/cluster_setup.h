@@ -23,7 +23,7 @@ class ClusterSetup {
   // reproducer) into the state directory so that the nodes need to see
   // only it and the repository, and runs the probe job: UserError (exit 2)
   // with one clear line when the cluster cannot run this bisection.
-  ClusterSetup(const std::string& cluster, const std::string& cluster_opt,
+  ClusterSetup(const std::string& cluster, const std::string& cluster_opt, double submit_timeout,
                const std::filesystem::path& state, const vcs::Repository& repo,
                const std::string& commit, nlohmann::json builder_spec, nlohmann::json runner_spec,
                build::Builder& local_builder, run::TestRunner& local_runner);

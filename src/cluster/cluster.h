@@ -41,7 +41,7 @@ struct ClusterOptions {
   std::filesystem::path state_dir;       // absolute
   std::filesystem::path culprit;         // the binary a job runs (absolute)
   // sbatch retries silently forever while Slurm's queue is full.
-  double submit_timeout = 60;
+  double submit_timeout = 120;
   // Submissions of one job that end without a result before its build or
   // run is given up as an infrastructure failure.
   int max_attempts = 3;
