@@ -408,6 +408,14 @@ JobOutcome SlurmSession::execute(const store::JobKey& key, const nlohmann::json&
     auto flight = std::make_tuple(key.kind, key.commit, key.tool_key, key.index, rec.generation);
     in_flight_.insert(flight);
     lock.unlock();
+    struct Landed {  // whatever happens below
+      SlurmSession& s;
+      decltype(flight) f;
+      ~Landed() {
+        std::lock_guard l(s.mu_);
+        s.in_flight_.erase(f);
+      }
+    } landed{*this, flight};
 
     JobOutcome out;
     int failures = 0;
@@ -463,8 +471,6 @@ JobOutcome SlurmSession::execute(const store::JobKey& key, const nlohmann::json&
       rec.consumed = true;
       save(rec);
     }
-    lock.lock();
-    in_flight_.erase(flight);
     return out;
   } catch (const std::exception& e) {
     failed.failure = std::string("cluster job: ") + e.what();
