@@ -326,6 +326,8 @@ int bisect_command(const Args& args) {
   if (builder_spec["kind"] == "kernel") builder_spec["build_root"] = state / "kernel-build";
   auto builder = make_builder(builder_spec, &repo);
 
+  mail.check(o.repo);
+
   // ---- --cluster: builds and runs as Slurm jobs (cluster_setup.h) ----
   if (!o.cluster_opt.empty() && o.cluster.empty()) throw UserError("--cluster-opt needs --cluster");
   std::unique_ptr<ClusterSetup> cluster;
@@ -336,8 +338,6 @@ int bisect_command(const Args& args) {
   build::Builder& used_builder = cluster ? cluster->builder() : *builder;
   run::TestRunner& used_runner = cluster ? cluster->runner() : *runner;
   // ---- end of --cluster ----
-
-  mail.check(o.repo);
 
   // From here on, state is written; everything above only read.
   auto store = store::StateStore::open(state);
