@@ -75,6 +75,7 @@ nlohmann::json BisectResult::to_json() const {
     j["elapsed_seconds"] = elapsed_seconds;
     j["overhead_seconds"] = overhead_seconds;
   }
+  if (!cluster.empty()) j["cluster"] = cluster;
   if (aborted) {
     j["aborted"] = true;
     j["abort_reason"] = abort_reason;

@@ -89,6 +89,7 @@ struct BisectResult {
   // other). Empty when not measured.
   double elapsed_seconds = 0;
   std::map<std::string, double> overhead_seconds;
+  std::string cluster;      // --cluster (e.g. "slurm:debug"); "" for local builds and runs
 
   nlohmann::json to_json() const;
 };

@@ -14,15 +14,15 @@
 
 #include "bisect/bisector.h"
 #include "bisect/phase_timing.h"
-#include "build/command_builder.h"
-#include "build/kernel_builder.h"
+#include "build/compiler_table.h"
+#include "cli/cluster_setup.h"
 #include "cli/commands.h"
 #include "cli/email_options.h"
 #include "cli/parse_args.h"
 #include "cli/status_line.h"
+#include "cli/tool_factory.h"
 #include "html/collect.h"
 #include "html/render.h"
-#include "run/command_runner.h"
 #include "run/qemu_runner.h"
 #include "store/state_store.h"
 #include "util/error.h"
@@ -67,23 +67,12 @@ struct Options {
   std::string title;  // the crash to bisect; empty: the start commit's most frequent
   double confidence = 0.95;
   bool verify = true;
+  // --cluster slurm[:PARTITION], --cluster-opt, --cluster-submit-timeout (cluster_setup.h)
+  std::string cluster, cluster_opt;
+  double cluster_submit_timeout = 120;
 };
 
 void on_signal(int) { request_interrupt(); }
-
-// A private temporary directory, removed with everything in it.
-struct ScratchDir {
-  std::filesystem::path path;
-  ScratchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "culprit-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory");
-    path = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 std::vector<std::string> split_words(const std::string& cmd) {
   std::istringstream in(cmd);
@@ -146,6 +135,7 @@ nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const 
   // Only when given: state directories of unfinished bisections made
   // before --title existed still resume.
   if (!o.title.empty()) j["title"] = o.title;
+  if (!o.cluster.empty()) j["cluster"] = o.cluster;
   return j;
 }
 
@@ -256,6 +246,14 @@ int bisect_command(const Args& args) {
                  "posterior: commits tested at the same time, each in its own work tree")
       ->check(CLI::Range(1, 64));
   MailAtEnd mail(app);
+  app.add_option("--cluster", o.cluster,
+                 "run every build and test run as a Slurm job: slurm or slurm:PARTITION (the "
+                 "repository and the state directory on a file system the nodes share)");
+  app.add_option("--cluster-opt", o.cluster_opt,
+                 "more sbatch options for every job, e.g. '--time=30 --constraint=kvm'");
+  app.add_option("--cluster-submit-timeout", o.cluster_submit_timeout,
+                 "seconds sbatch may wait for room in a full queue (default 120)")
+      ->check(CLI::PositiveNumber);
   if (!parse_args(app, args, "bisect")) return 0;
   if (o.parallel != 1 && o.strategy != "posterior")
     throw UserError("--parallel needs --strategy posterior");
@@ -295,46 +293,48 @@ int bisect_command(const Args& args) {
   }
   if (o.fix) head = o.head.empty() ? repo.head() : repo.resolve(o.head);
   if (!o.build.empty()) check_script(repo, commit, o.build, "build");
-  std::optional<build::KernelBuildOptions> kernel;
+  // The builder and runner as specs (tool_factory.h): a cluster job makes
+  // the same tools from them.
+  nlohmann::json builder_spec = {{"kind", "command"},
+                                 {"command", o.build},
+                                 {"artifact", o.artifact},
+                                 {"timeout", o.build_timeout}};
   if (!o.kernel_config.empty()) {
-    kernel.emplace();
-    kernel->config = std::filesystem::absolute(o.kernel_config).lexically_normal();
-    if (!o.compiler.empty()) kernel->compiler = o.compiler;
+    builder_spec = {{"kind", "kernel"},
+                    {"config", std::filesystem::absolute(o.kernel_config).lexically_normal()},
+                    {"compiler", o.compiler},
+                    {"jobs", o.build_jobs},
+                    {"timeout", o.build_timeout}};
     if (!o.compiler_table.empty()) {
       std::ifstream in(o.compiler_table);
       if (!in) throw UserError("--compiler-table " + o.compiler_table + " cannot be read");
       std::stringstream text;
       text << in.rdbuf();
-      kernel->compilers = build::CompilerTable::parse(text.str(), o.compiler_table);
+      build::CompilerTable::parse(text.str(), o.compiler_table);  // refused now if broken
+      builder_spec["compiler_table"] = text.str();
+      builder_spec["compiler_table_name"] = o.compiler_table;
     }
-    kernel->jobs = o.build_jobs;
-    kernel->timeout_seconds = o.build_timeout;
     if (!repo.file_at(commit, "Makefile") || !repo.file_at(commit, "Kconfig"))
       throw UserError("--kernel-config: commit " + commit.substr(0, 12) +
                       " is not a Linux kernel tree (no Makefile and Kconfig at its top)");
   }
   if (!o.test.empty()) check_script(repo, commit, o.test, "test");
+  nlohmann::json runner_spec = {
+      {"kind", "command"}, {"command", o.test}, {"timeout", o.test_timeout}};
+  if (!o.repro.empty())
+    runner_spec = {{"kind", "qemu"},
+                   {"kernel", o.kernel_image},
+                   {"reproducer", std::filesystem::absolute(o.repro).lexically_normal()},
+                   {"cmdline", o.cmdline},
+                   {"timeout", o.test_timeout},
+                   {"cpus", o.vm_cpus},
+                   {"memory_mb", run::parse_vm_memory_mb(o.vm_memory)}};
   // The QEMU runner compiles the reproducer now, so that a broken one is
   // refused before anything is written (into a directory removed at exit).
-  std::unique_ptr<run::TestRunner> runner;
-  run::QemuRunner* qemu = nullptr;
   std::unique_ptr<ScratchDir> scratch;
-  if (!o.repro.empty()) {
-    scratch = std::make_unique<ScratchDir>();
-    run::QemuOptions q;
-    q.kernel = o.kernel_image;
-    q.reproducer = std::filesystem::absolute(o.repro).lexically_normal();
-    q.cmdline_extra = o.cmdline;
-    q.timeout_seconds = o.test_timeout;
-    q.cpus = o.vm_cpus;
-    q.memory_mb = run::parse_vm_memory_mb(o.vm_memory);
-    q.work_dir = scratch->path;
-    auto owned = std::make_unique<run::QemuRunner>(q);
-    qemu = owned.get();
-    runner = std::move(owned);
-  } else {
-    runner = std::make_unique<run::CommandRunner>(o.test, o.test_timeout);
-  }
+  if (!o.repro.empty()) scratch = std::make_unique<ScratchDir>();
+  auto runner = make_runner(runner_spec, scratch ? scratch->path() : std::filesystem::path());
+  auto* qemu = dynamic_cast<run::QemuRunner*>(runner.get());
   auto strategy = bisect::make_strategy(o.strategy, o.runs);
   std::uintmax_t cache_bytes = o.cache_size.empty() ? 0 : parse_size(o.cache_size);
 
@@ -349,18 +349,21 @@ int bisect_command(const Args& args) {
           fmt::format("{} {}: directory {} does not exist", flag, path, parent.string()));
   }
 
-  std::unique_ptr<build::Builder> builder;
-  if (kernel) {
-    kernel->build_root = state / "kernel-build";
-    kernel->file_at = [&repo](const std::string& rev, const std::string& path) {
-      return repo.file_at(rev, path);
-    };
-    builder = std::make_unique<build::KernelBuilder>(*kernel);
-  } else {
-    builder = std::make_unique<build::CommandBuilder>(o.build, o.artifact, o.build_timeout);
-  }
+  if (builder_spec["kind"] == "kernel") builder_spec["build_root"] = state / "kernel-build";
+  auto builder = make_builder(builder_spec, &repo);
 
   mail.check(o.repo);
+
+  // ---- --cluster: builds and runs as Slurm jobs (cluster_setup.h) ----
+  if (!o.cluster_opt.empty() && o.cluster.empty()) throw UserError("--cluster-opt needs --cluster");
+  std::unique_ptr<ClusterSetup> cluster;
+  if (!o.cluster.empty())  // the probe job: exit 2 when the nodes cannot run the bisection
+    cluster =
+        std::make_unique<ClusterSetup>(o.cluster, o.cluster_opt, o.cluster_submit_timeout, state,
+                                       repo, commit, builder_spec, runner_spec, *builder, *runner);
+  build::Builder& used_builder = cluster ? cluster->builder() : *builder;
+  run::TestRunner& used_runner = cluster ? cluster->runner() : *runner;
+  // ---- end of --cluster ----
 
   // From here on, state is written; everything above only read.
   std::unique_ptr<store::StateStore> store;
@@ -376,6 +379,7 @@ int bisect_command(const Args& args) {
   // Once per bisection (a probe boot may take seconds); a resumed one reads
   // the choice back, so that its runs and its log are those it started with.
   if (qemu) qemu->choose_accel(state / "test-machine", resumed);
+  auto cluster_jobs = cluster ? cluster->attach(*store) : nullptr;  // --cluster: the job table
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -419,8 +423,8 @@ int bisect_command(const Args& args) {
     slots.push_back(timed_workspaces.back().get());
   }
   bisect::TimedJournal journal(*store, times);
-  bisect::TimedBuilder timed_builder(*builder, times);
-  bisect::TimedRunner timed_runner(*runner, times);
+  bisect::TimedBuilder timed_builder(used_builder, times);
+  bisect::TimedRunner timed_runner(used_runner, times);
   bisect::TesterConfig tconfig;
   tconfig.state_dir = state;
   tconfig.jobs = o.jobs;
@@ -443,7 +447,8 @@ int bisect_command(const Args& args) {
   bisect::Bisector bisector(*history, tester, *strategy, log, bopts);
   setup.reset();
   try {
-    auto result = bisector.run();
+    auto result = cluster ? cluster->run([&] { return bisector.run(); }) : bisector.run();
+    result.cluster = o.cluster;
     auto j = result.to_json();
     store->finish(j.dump());
     write_json(o.json, j);
@@ -456,6 +461,7 @@ int bisect_command(const Args& args) {
     partial.verdict = "inconclusive";
     partial.aborted = true;
     partial.abort_reason = e.what();
+    partial.cluster = o.cluster;
     partial.revisions_tested = static_cast<int>(tester.order().size());
     write_json(o.json, partial.to_json());
     store->set_status(std::string("aborted: ") + e.what());

@@ -16,5 +16,6 @@ int log_command(const Args& args);          // state_commands.cpp
 int status_command(const Args& args);       // state_commands.cpp
 int report_html_command(const Args& args);  // report_html_command.cpp
 int email_command(const Args& args);        // email_command.cpp
+int worker_command(const Args& args);       // worker_command.cpp (inside cluster jobs)
 
 }  // namespace culprit::cli

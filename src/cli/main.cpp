@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "  status       say what a bisection is doing and how far it is\n"
     "  report-html  write the last bisection as a self-contained HTML page\n"
     "  email        the last bisection's result as a mail message, written or sent\n"
+    "  worker       one build or test run inside a cluster job (bisect --cluster)\n"
     "\n"
     "Run 'culprit <command> --help' for a command's options.\n";
 
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
     if (cmd == "status") return status_command(args);
     if (cmd == "report-html") return report_html_command(args);
     if (cmd == "email") return email_command(args);
+    if (cmd == "worker") return worker_command(args);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       std::fputs(kUsage, stdout);
       return 0;

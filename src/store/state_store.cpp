@@ -61,6 +61,29 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 )sql";
 
+// Cluster jobs (job_table.h): one row per (bisection, key, generation).
+constexpr const char* kJobSchema = R"sql(
+CREATE TABLE IF NOT EXISTS cluster_jobs (
+  bisection INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  commit_hash TEXT NOT NULL,
+  tool_key TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  generation INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  node TEXT NOT NULL,
+  request TEXT NOT NULL,
+  result TEXT NOT NULL,
+  consumed INTEGER NOT NULL,
+  submitted REAL NOT NULL,
+  PRIMARY KEY (bisection, kind, commit_hash, tool_key, idx, generation)
+);
+CREATE INDEX IF NOT EXISTS cluster_jobs_open ON cluster_jobs (consumed);
+)sql";
+
 bool has_column(sqlite3* db, const char* table, const char* column);
 
 bool has_column(sqlite3* db, const char* table, const char* column) {
@@ -172,6 +195,7 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& dir) {
   exec(impl->db.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
   exec(impl->db.get(), kSchema);
   migrate(impl->db.get());
+  exec(impl->db.get(), kJobSchema);
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
 }
 
@@ -460,6 +484,95 @@ std::optional<BisectionRecords> StateStore::last_records(const std::filesystem::
   while (r.step()) out.runs.push_back(run_from_row(r));
   return out;
 }
+
+// ---- cluster jobs (job_table.h) ----
+namespace {
+constexpr const char* kJobColumns =
+    "SELECT kind, commit_hash, tool_key, idx, generation, attempt, name, job_id, state, node, "
+    "request, result, consumed, submitted, bisection FROM cluster_jobs ";
+
+JobRecord job_from_row(const Statement& q) {
+  JobRecord r;
+  r.key.kind = q.text(0);
+  r.key.commit = q.text(1);
+  r.key.tool_key = q.text(2);
+  r.key.index = static_cast<int>(q.int64(3));
+  r.generation = static_cast<int>(q.int64(4));
+  r.attempt = static_cast<int>(q.int64(5));
+  r.name = q.text(6);
+  r.job_id = q.text(7);
+  r.state = q.text(8);
+  r.node = q.text(9);
+  r.request = q.text(10);
+  r.result = q.text(11);
+  r.consumed = q.int64(12) != 0;
+  r.submitted = q.real(13);
+  r.bisection = q.int64(14);
+  return r;
+}
+}  // namespace
+
+std::optional<JobRecord> StateStore::newest_job(const JobKey& key) {
+  Statement q(impl_->db.get(), std::string(kJobColumns) +
+                                   "WHERE bisection = ? AND kind = ? AND commit_hash = ? AND "
+                                   "tool_key = ? AND idx = ? ORDER BY generation DESC LIMIT 1");
+  q.bind(1, impl_->bisection)
+      .bind(2, key.kind)
+      .bind(3, key.commit)
+      .bind(4, key.tool_key)
+      .bind(5, std::int64_t{key.index});
+  if (!q.step()) return std::nullopt;
+  return job_from_row(q);
+}
+
+void StateStore::save_job(const JobRecord& r) {
+  Statement q(impl_->db.get(),
+              "INSERT OR REPLACE INTO cluster_jobs (bisection, kind, commit_hash, tool_key, idx, "
+              "generation, attempt, name, job_id, state, node, request, result, consumed, "
+              "submitted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, impl_->bisection)
+      .bind(2, r.key.kind)
+      .bind(3, r.key.commit)
+      .bind(4, r.key.tool_key)
+      .bind(5, std::int64_t{r.key.index})
+      .bind(6, std::int64_t{r.generation})
+      .bind(7, std::int64_t{r.attempt})
+      .bind(8, r.name)
+      .bind(9, r.job_id)
+      .bind(10, r.state)
+      .bind(11, r.node)
+      .bind(12, r.request)
+      .bind(13, r.result)
+      .bind(14, std::int64_t{r.consumed})
+      .bind(15, r.submitted)
+      .run();
+}
+
+std::vector<JobRecord> StateStore::unconsumed_jobs() {
+  Statement q(impl_->db.get(),
+              std::string(kJobColumns) + "WHERE consumed = 0 ORDER BY bisection, submitted");
+  std::vector<JobRecord> out;
+  while (q.step()) out.push_back(job_from_row(q));
+  return out;
+}
+
+std::int64_t StateStore::current_bisection() const { return impl_->bisection; }
+
+void StateStore::drop_job(std::int64_t bisection, const JobKey& key, int generation,
+                          const std::string& state) {
+  Statement q(impl_->db.get(),
+              "UPDATE cluster_jobs SET consumed = 1, state = ? WHERE bisection = ? AND kind = ? "
+              "AND commit_hash = ? AND tool_key = ? AND idx = ? AND generation = ?");
+  q.bind(1, state)
+      .bind(2, bisection)
+      .bind(3, key.kind)
+      .bind(4, key.commit)
+      .bind(5, key.tool_key)
+      .bind(6, std::int64_t{key.index})
+      .bind(7, std::int64_t{generation})
+      .run();
+}
+// ---- end of cluster jobs ----
 
 bool StateStore::busy(const std::filesystem::path& dir) {
   // A shared lock conflicts only with the exclusive one a bisection holds;

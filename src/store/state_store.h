@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "store/job_table.h"
 #include "store/journal.h"
 
 namespace culprit::store {
@@ -33,7 +34,7 @@ struct BisectionRecords {
   std::vector<RunRecord> runs;      // by commit, then run index
 };
 
-class StateStore : public Journal {
+class StateStore : public Journal, public JobTable {
  public:
   // Opens (creating) DIR/state.db and takes DIR's lock; throws UserError when
   // another culprit holds it.
@@ -65,6 +66,15 @@ class StateStore : public Journal {
   std::pair<std::string, std::vector<RunRecord>> earlier_runs(
       const std::string& signature, const std::string& runner_key) override;
   void set_status(const std::string& status) override;
+
+  // ---- cluster jobs (job_table.h; src/cluster/) ----
+  std::optional<JobRecord> newest_job(const JobKey& key) override;
+  void save_job(const JobRecord& record) override;
+  std::vector<JobRecord> unconsumed_jobs() override;
+  std::int64_t current_bisection() const override;
+  void drop_job(std::int64_t bisection, const JobKey& key, int generation,
+                const std::string& state) override;
+  // ---- end of cluster jobs ----
 
   struct Impl;
 

@@ -181,7 +181,7 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
         drain_deadline = now + 2.0;
       }
     }
-    if (!exited && g_interrupt.load()) {
+    if (!exited && !options.survives_interrupt && g_interrupt.load()) {
       result.interrupted = true;
       ::kill(-pid, SIGKILL);
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -24,6 +24,10 @@ struct ProcessOptions {
   // process group is killed and ProcessResult::stopped is set. Runs on the
   // calling thread; must not throw.
   std::function<bool(std::string_view new_output)> watch;
+  // Keep running when culprit is interrupted: for the commands that clean up
+  // after an interrupt (cancelling cluster jobs), which must not be killed
+  // by it. Set a timeout.
+  bool survives_interrupt = false;
 };
 
 struct ProcessResult {
