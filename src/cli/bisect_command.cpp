@@ -27,6 +27,7 @@
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/process.h"
+#include "util/process_guardian.h"
 #include "util/text.h"
 #include "vcs/repository.h"
 #include "vcs/revert_store.h"
@@ -63,7 +64,19 @@ struct Options {
   bool verify = true;
 };
 
-void on_signal(int) { request_interrupt(); }
+// The first signal asks for a clean stop (commands killed, state and JSON
+// written); a second one, while culprit is still busy stopping (a slow disk,
+// a locked state database, a command that does not die), ends it at once:
+// the process guardian kills what its commands started, and the same
+// command resumes from what was recorded.
+void on_signal(int) {
+  if (interrupt_requested()) {
+    static const char kMessage[] = "culprit: interrupted again: stopping now\n";
+    (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    ::_exit(3);
+  }
+  request_interrupt();
+}
 
 // A private temporary directory, removed with everything in it.
 struct ScratchDir {
@@ -337,6 +350,12 @@ int bisect_command(const Args& args) {
 
   // From here on, state is written; everything above only read.
   auto store = store::StateStore::open(state);
+  // Under the state directory's lock: an earlier culprit recorded there is
+  // gone, and so must be the commands it ran (if its guardian was killed too).
+  CommandOwnerRecord command_owner(state / "command-owners");
+  if (command_owner.leftovers_killed())
+    std::fprintf(stderr, "culprit: killed %d processes left running by an earlier culprit\n",
+                 command_owner.leftovers_killed());
   bool resumed = store->begin(params_json(o, repo, commit, good, head).dump(), o.restart);
   store->clear_log();
   if (resumed)
