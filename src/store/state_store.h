@@ -1,7 +1,8 @@
 // Persistent state of bisections in an SQLite database under the state
 // directory (WAL, one transaction per record, so a finished build or run is
-// on disk before the next one starts). One culprit process at a time holds
-// the directory's lock.
+// on disk before the next one starts; log lines are appended as rows, on
+// disk with the next record at the latest). One culprit process at a time
+// holds the directory's lock.
 #pragma once
 
 #include <filesystem>
@@ -50,7 +51,10 @@ class StateStore : public Journal {
   // newest is finished (or `restart`); otherwise throws UserError.
   // Returns true when resuming.
   bool begin(const std::string& params_json, bool restart);
+  // One line of the log (without its newline); its cost does not grow with
+  // the log. Thread-safe.
   void append_log(const std::string& line);
+  // Empties the log of the current bisection (a resumed one writes it again).
   void clear_log();
   void finish(const std::string& result_json);
 
