@@ -233,7 +233,7 @@ void CommitTester::work(Job& job) {
     return;
   }
   executor_.run(job.task, job.result, job.plan);
-  log_runs(job.task, job.result);
+  log_runs(job.task, job.result, job.plan.stop_from.value_or(0));
 }
 
 bool CommitTester::test_new(Job& job) {
@@ -299,7 +299,7 @@ bool CommitTester::test_new(Job& job) {
   }
   executor_.run(t, r, job.plan);
   if (r.job.empty() && !r.runs.empty()) r.job = r.runs.front().job;
-  log_runs(t, r);
+  log_runs(t, r, 0);
   return true;
 }
 
@@ -331,7 +331,7 @@ const CommitResult* CommitTester::finish(Job& job) {
   return &stored;
 }
 
-void CommitTester::log_runs(Task& t, const CommitResult& r) {
+void CommitTester::log_runs(Task& t, const CommitResult& r, std::size_t first_new) {
   if (r.runs.empty()) return;
   bool same = true;
   for (const auto& run : r.runs) same = same && describe(run) == describe(r.runs.front());
@@ -341,8 +341,10 @@ void CommitTester::log_runs(Task& t, const CommitResult& r) {
     for (size_t i = 0; i < r.runs.size(); ++i)
       reporter_.say(t, fmt::format("run #{}: {}", i, describe(r.runs[i])));
   }
+  // Where this step's runs ran (cluster jobs); earlier steps said theirs.
   std::vector<std::string> jobs, nodes;
-  for (const auto& run : r.runs) {
+  for (std::size_t i = first_new; i < r.runs.size(); ++i) {
+    const auto& run = r.runs[i];
     if (run.job.empty()) continue;
     jobs.push_back(run.job);
     if (std::find(nodes.begin(), nodes.end(), run.node) == nodes.end()) nodes.push_back(run.node);

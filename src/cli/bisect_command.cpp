@@ -6,8 +6,10 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +31,7 @@
 #include "util/hash.h"
 #include "util/phase_times.h"
 #include "util/process.h"
+#include "util/process_guardian.h"
 #include "util/text.h"
 #include "vcs/repository.h"
 #include "vcs/revert_store.h"
@@ -72,7 +75,19 @@ struct Options {
   double cluster_submit_timeout = 120;
 };
 
-void on_signal(int) { request_interrupt(); }
+// The first signal asks for a clean stop (commands killed, state and JSON
+// written); a second one, while culprit is still busy stopping (a slow disk,
+// a locked state database, a command that does not die), ends it at once:
+// the process guardian kills what its commands started, and the same
+// command resumes from what was recorded.
+void on_signal(int) {
+  if (interrupt_requested()) {
+    static const char kMessage[] = "culprit: interrupted again: stopping now\n";
+    (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    ::_exit(3);
+  }
+  request_interrupt();
+}
 
 std::vector<std::string> split_words(const std::string& cmd) {
   std::istringstream in(cmd);
@@ -139,14 +154,18 @@ nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const 
   return j;
 }
 
-// "500M", "20G", "1048576" -> bytes.
+// "500M", "20G", "1048576" -> bytes; a size beyond the range of the
+// type (1e30G, a huge number, inf, nan) is refused, never converted.
 std::uintmax_t parse_size(const std::string& text) {
+  auto refuse = [&](const char* why) { return UserError("--cache-size " + text + ": " + why); };
   size_t used = 0;
   double value = 0;
   try {
     value = std::stod(text, &used);
+  } catch (const std::out_of_range&) {
+    throw refuse("too large");
   } catch (const std::exception&) {
-    throw UserError("--cache-size " + text + ": not a size (e.g. 500M, 20G)");
+    throw refuse("not a size (e.g. 500M, 20G)");
   }
   std::string unit = text.substr(used);
   double mult = unit.empty() || unit == "B" ? 1
@@ -154,9 +173,13 @@ std::uintmax_t parse_size(const std::string& text) {
                 : unit == "M"               ? 1024.0 * 1024
                 : unit == "G"               ? 1024.0 * 1024 * 1024
                                             : -1;
-  if (mult < 0 || value <= 0)
-    throw UserError("--cache-size " + text + ": not a size (e.g. 500M, 20G)");
-  return static_cast<std::uintmax_t>(value * mult);
+  if (mult < 0 || !(value > 0) || std::isinf(value)) throw refuse("not a size (e.g. 500M, 20G)");
+  double bytes = value * mult;
+  // 2^64: the first value that std::uintmax_t cannot hold.
+  static_assert(std::numeric_limits<std::uintmax_t>::digits == 64);
+  if (bytes >= 18446744073709551616.0) throw refuse("too large (at most 2^64-1 bytes)");
+  if (bytes < 1) throw refuse("less than one byte");
+  return static_cast<std::uintmax_t>(bytes);
 }
 
 void write_json(const std::string& path, const nlohmann::json& j) {
@@ -371,6 +394,15 @@ int bisect_command(const Args& args) {
   {
     PhaseTimer timer(&times, "store");
     store = store::StateStore::open(state);
+  }
+  // Under the state directory's lock: an earlier culprit recorded there is
+  // gone, and so must be the commands it ran (if its guardian was killed too).
+  CommandOwnerRecord command_owner(state / "command-owners");
+  if (command_owner.leftovers_killed())
+    std::fprintf(stderr, "culprit: killed %d processes left running by an earlier culprit\n",
+                 command_owner.leftovers_killed());
+  {
+    PhaseTimer timer(&times, "store");
     resumed = store->begin(params_json(o, repo, commit, good, head).dump(), o.restart);
     store->clear_log();
   }

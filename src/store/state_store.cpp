@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <mutex>
 
 #include "store/sqlite_handles.h"
 #include "util/error.h"
@@ -59,6 +60,12 @@ CREATE TABLE IF NOT EXISTS runs (
   node TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (bisection, commit_hash, runner_key, idx)
 );
+CREATE TABLE IF NOT EXISTS log_lines (
+  bisection INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  line TEXT NOT NULL,
+  PRIMARY KEY (bisection, seq)
+) WITHOUT ROWID;
 )sql";
 
 // Cluster jobs (job_table.h): one row per (bisection, key, generation).
@@ -111,6 +118,12 @@ void migrate(sqlite3* db) {
        "UPDATE runs SET origin = 'earlier', origin_commit = substr(log_path, 9), "
        "log_path = '' WHERE log_path LIKE 'earlier:%'");
   exec(db, "COMMIT");
+}
+
+bool has_table(sqlite3* db, const char* table) {
+  Statement q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  q.bind(1, std::string(table));
+  return q.step();
 }
 
 double unix_now() {
@@ -176,6 +189,16 @@ struct StateStore::Impl {
   std::unique_ptr<LockFile> lock;
   SqliteDb db;
   std::int64_t bisection = 0;
+  // The log has a connection of its own that does not wait for the disk
+  // at each line (synchronous=NORMAL): a line is one row appended, not a
+  // rewrite of the whole log, and it is on disk at the next record (builds
+  // and runs, synced: the same WAL file) at the latest. A power cut can
+  // lose only lines that a resumed bisection writes again: its log starts
+  // over (clear_log).
+  SqliteDb log_db;
+  std::mutex log_mutex;
+  std::unique_ptr<Statement> insert_line;
+  std::int64_t next_line = 0;
 };
 
 StateStore::StateStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -196,6 +219,10 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& dir) {
   exec(impl->db.get(), kSchema);
   migrate(impl->db.get());
   exec(impl->db.get(), kJobSchema);
+  impl->log_db = open_db(dir / "state.db", false);
+  exec(impl->log_db.get(), "PRAGMA synchronous=NORMAL;");
+  impl->insert_line = std::make_unique<Statement>(
+      impl->log_db.get(), "INSERT INTO log_lines (bisection, seq, line) VALUES (?, ?, ?)");
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
 }
 
@@ -212,9 +239,19 @@ std::optional<BisectionSummary> StateStore::last(const std::filesystem::path& di
   s.params = q.text(1);
   s.status = q.text(2);
   s.finished = q.int64(3) != 0;
+  // Bisections recorded before the log got its own table keep it in the
+  // column; newer ones have the column empty and their lines in log_lines.
   s.log = q.text(4);
   s.result = q.text(5);
   s.started = q.real(6);
+  if (has_table(db.get(), "log_lines")) {
+    Statement lines(db.get(), "SELECT line FROM log_lines WHERE bisection = ? ORDER BY seq");
+    lines.bind(1, s.id);
+    while (lines.step()) {
+      s.log += lines.text(0);
+      s.log += '\n';
+    }
+  }
   Statement b(
       db.get(),
       has_column(db.get(), "builds", "origin")
@@ -240,6 +277,10 @@ bool StateStore::begin(const std::string& params_json, bool restart) {
       impl_->bisection = id;
       Statement u(db, "UPDATE bisections SET finished = 0 WHERE id = ?");
       u.bind(1, id).run();
+      Statement lines(db, "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_lines WHERE bisection = ?");
+      lines.bind(1, id);
+      std::lock_guard lock(impl_->log_mutex);
+      impl_->next_line = lines.step() ? lines.int64(0) : 0;
       return true;
     }
     if (!finished && !restart)
@@ -251,7 +292,7 @@ bool StateStore::begin(const std::string& params_json, bool restart) {
       exec(db, "BEGIN");
       for (const char* sql :
            {"DELETE FROM builds WHERE bisection = ?", "DELETE FROM runs WHERE bisection = ?",
-            "DELETE FROM bisections WHERE id = ?"}) {
+            "DELETE FROM log_lines WHERE bisection = ?", "DELETE FROM bisections WHERE id = ?"}) {
         Statement d(db, sql);
         d.bind(1, id).run();
       }
@@ -261,17 +302,35 @@ bool StateStore::begin(const std::string& params_json, bool restart) {
   Statement ins(db, "INSERT INTO bisections (params, started) VALUES (?, ?)");
   ins.bind(1, params_json).bind(2, unix_now()).run();
   impl_->bisection = sqlite3_last_insert_rowid(db);
+  std::lock_guard lock(impl_->log_mutex);
+  impl_->next_line = 0;
   return false;
 }
 
 void StateStore::append_log(const std::string& line) {
-  Statement u(impl_->db.get(), "UPDATE bisections SET log = log || ? WHERE id = ?");
-  u.bind(1, line + "\n").bind(2, impl_->bisection).run();
+  std::lock_guard lock(impl_->log_mutex);
+  Statement& insert = *impl_->insert_line;
+  insert.reset();
+  insert.bind(1, impl_->bisection).bind(2, impl_->next_line).bind(3, line).run();
+  ++impl_->next_line;
 }
 
 void StateStore::clear_log() {
-  Statement u(impl_->db.get(), "UPDATE bisections SET log = '' WHERE id = ?");
-  u.bind(1, impl_->bisection).run();
+  std::lock_guard lock(impl_->log_mutex);
+  sqlite3* db = impl_->log_db.get();
+  exec(db, "BEGIN IMMEDIATE");
+  try {
+    Statement lines(db, "DELETE FROM log_lines WHERE bisection = ?");
+    lines.bind(1, impl_->bisection).run();
+    // A bisection begun by a culprit that kept the log in this column.
+    Statement column(db, "UPDATE bisections SET log = '' WHERE id = ?");
+    column.bind(1, impl_->bisection).run();
+    exec(db, "COMMIT");
+  } catch (...) {
+    exec(db, "ROLLBACK");
+    throw;
+  }
+  impl_->next_line = 0;
 }
 
 void StateStore::finish(const std::string& result_json) {

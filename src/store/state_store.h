@@ -1,8 +1,8 @@
 // Persistent state of bisections in an SQLite database under the state
 // directory (WAL, one transaction per record, so a finished build or run is
-// on disk before the next one starts; log lines and status text get no
-// sync of their own, the next record's takes them along). One culprit
-// process at a time holds the directory's lock.
+// on disk before the next one starts; log lines are appended as rows and
+// status text is written, with no sync of their own: the next record's takes
+// them along). One culprit process at a time holds the directory's lock.
 #pragma once
 
 #include <filesystem>
@@ -52,7 +52,10 @@ class StateStore : public Journal, public JobTable {
   // newest is finished (or `restart`); otherwise throws UserError.
   // Returns true when resuming.
   bool begin(const std::string& params_json, bool restart);
+  // One line of the log (without its newline); its cost does not grow with
+  // the log. Thread-safe.
   void append_log(const std::string& line);
+  // Empties the log of the current bisection (a resumed one writes it again).
   void clear_log();
   void finish(const std::string& result_json);
 

@@ -20,4 +20,13 @@ class AbortError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The repository could not be read (an object missing or corrupt, an I/O
+// error, libgit2's message says which) where the input had already been
+// checked: not bad input but a fault to repair (e.g. `git fsck`) before the
+// same command resumes. Exit 3 like any abort.
+class RepositoryError : public AbortError {
+ public:
+  using AbortError::AbortError;
+};
+
 }  // namespace culprit

@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "util/process_guardian.h"
+
 extern char** environ;
 
 namespace culprit {
@@ -89,16 +91,21 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
+  // The marker by which this process's guardian finds everything the
+  // command starts, should culprit end before it (process_guardian.h).
+  auto env = options.env;
+  std::erase_if(env, [](const auto& kv) { return kv.first == kMarkerVariable; });
+  env.emplace_back(kMarkerVariable, command_marker());
   std::vector<std::string> env_store;
   for (char** e = environ; *e; ++e) {
     std::string_view kv(*e);
     bool overridden = false;
-    for (const auto& [k, v] : options.env)
+    for (const auto& [k, v] : env)
       if (kv.size() > k.size() && kv.substr(0, k.size()) == k && kv[k.size()] == '=')
         overridden = true;
     if (!overridden) env_store.emplace_back(kv);
   }
-  for (const auto& [k, v] : options.env) env_store.push_back(k + "=" + v);
+  for (const auto& [k, v] : env) env_store.push_back(k + "=" + v);
   std::vector<char*> cenv;
   for (auto& s : env_store) cenv.push_back(s.data());
   cenv.push_back(nullptr);

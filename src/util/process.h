@@ -1,6 +1,8 @@
 // Running shell commands the way culprit needs them: in their own process
 // group, with a time limit, stdout and stderr merged into one log, and the
 // whole group killed on timeout or when culprit itself is interrupted.
+// Everything a command starts also ends when culprit ends, even by SIGKILL
+// (process_guardian.h).
 #pragma once
 
 #include <filesystem>

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "util/error.h"
+
 namespace culprit::vcs {
 
 template <typename T, void (*Free)(T*)>
@@ -41,8 +43,10 @@ inline std::string git_error_text() {
   return e && e->message ? e->message : "unknown libgit2 error";
 }
 
+// Throws RepositoryError (exit 3, resumable): callers check the user's
+// input (revisions, paths) before, so a failure here is the repository's.
 inline void git_check(int rc, const std::string& what) {
-  if (rc < 0) throw std::runtime_error(what + ": " + git_error_text());
+  if (rc < 0) throw RepositoryError(what + ": " + git_error_text());
 }
 
 // libgit2 is initialised once per process.

@@ -19,15 +19,18 @@ struct Repository::Impl {
   RepoPtr repo;
   std::vector<std::filesystem::path> extra_objects;
 
+  // Hashes come from resolve() or from the history culprit loaded: one that
+  // does not parse or cannot be read is the repository's fault, not input.
   git_oid oid(const std::string& hash) const {
     git_oid id;
-    if (git_oid_fromstr(&id, hash.c_str()) != 0) throw UserError("not a full commit hash: " + hash);
+    if (git_oid_fromstr(&id, hash.c_str()) != 0)
+      throw RepositoryError("not a full commit hash: " + hash);
     return id;
   }
   CommitPtr lookup(const std::string& hash) const {
     git_oid id = oid(hash);
     git_commit* c = nullptr;
-    if (git_commit_lookup(&c, repo.get(), &id) != 0) throw UserError("unknown commit: " + hash);
+    git_check(git_commit_lookup(&c, repo.get(), &id), "reading commit " + hash);
     return CommitPtr(c);
   }
   TreePtr tree_of(const git_commit* c) const {
@@ -193,7 +196,8 @@ std::vector<FileChange> Repository::changed_files(const std::string& hash) const
     FileChange fc;
     fc.path = d->new_file.path ? d->new_file.path : d->old_file.path;
     git_patch* p = nullptr;
-    if (git_patch_from_diff(&p, diff.get(), i) == 0 && p) {
+    git_check(git_patch_from_diff(&p, diff.get(), i), "diff of " + hash);
+    if (p) {  // none for a binary or unchanged file
       PatchPtr patch(p);
       size_t ctx = 0, add = 0, del = 0;
       git_patch_line_stats(&ctx, &add, &del, patch.get());
@@ -247,7 +251,10 @@ CommitGraph Repository::load_range(const std::string& bad,
   CommitGraph graph;
   std::vector<std::pair<CommitIndex, std::vector<std::string>>> links;
   git_oid id;
-  while (git_revwalk_next(&id, walk.get()) == 0) {
+  int rc;
+  // Only GIT_ITEROVER ends the walk: an object that cannot be read must not
+  // silently cut the range short (the answer would be wrong, not missing).
+  while ((rc = git_revwalk_next(&id, walk.get())) == 0) {
     CommitIndex i = graph.add_commit(oid_hex(&id));
     git_commit* c = nullptr;
     git_check(git_commit_lookup(&c, impl_->repo.get(), &id), "commit");
@@ -257,6 +264,7 @@ CommitGraph Repository::load_range(const std::string& bad,
       parents.push_back(oid_hex(git_commit_parent_id(commit.get(), k)));
     links.emplace_back(i, std::move(parents));
   }
+  if (rc != GIT_ITEROVER) git_check(rc, "walking the history of " + bad);
   for (const auto& [child, parents] : links)
     for (const auto& p : parents)
       if (CommitIndex pi = graph.find(p); pi != kNoCommit) graph.add_parent(child, pi);

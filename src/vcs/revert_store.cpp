@@ -14,7 +14,8 @@ namespace {
 
 git_oid to_oid(const std::string& hash) {
   git_oid id;
-  if (git_oid_fromstr(&id, hash.c_str()) != 0) throw UserError("not a full commit hash: " + hash);
+  if (git_oid_fromstr(&id, hash.c_str()) != 0)
+    throw RepositoryError("not a full commit hash: " + hash);
   return id;
 }
 
@@ -36,11 +37,13 @@ std::string conflicting_paths(git_index* index) {
   git_check(git_index_conflict_iterator_new(&it, index), "listing conflicts");
   std::set<std::string> paths;
   const git_index_entry *ancestor, *ours, *theirs;
-  while (git_index_conflict_next(&ancestor, &ours, &theirs, it) == 0) {
+  int rc;
+  while ((rc = git_index_conflict_next(&ancestor, &ours, &theirs, it)) == 0) {
     const git_index_entry* e = ours ? ours : theirs ? theirs : ancestor;
     if (e && e->path) paths.insert(e->path);
   }
   git_index_conflict_iterator_free(it);
+  if (rc != GIT_ITEROVER) git_check(rc, "listing conflicts");
   std::string out;
   int shown = 0;
   for (const auto& p : paths) {

@@ -30,7 +30,8 @@ WorkTree::WorkTree(WorkTree&&) noexcept = default;
 
 void WorkTree::checkout(const std::string& hash) {
   git_oid id;
-  if (git_oid_fromstr(&id, hash.c_str()) != 0) throw UserError("not a full commit hash: " + hash);
+  if (git_oid_fromstr(&id, hash.c_str()) != 0)
+    throw RepositoryError("not a full commit hash: " + hash);
   git_commit* c = nullptr;
   git_check(git_commit_lookup(&c, impl_->repo.get(), &id),
             "looking up " + hash + " in the work tree");
@@ -40,13 +41,17 @@ void WorkTree::checkout(const std::string& hash) {
   // middle of a checkout; libgit2 would refuse to check out until it goes.
   std::filesystem::path git_dir = git_repository_path(impl_->repo.get());
   for (const char* name : {"index.lock", "HEAD.lock"}) std::filesystem::remove(git_dir / name);
+  // Read first, so that a tree missing from the repository says so (the
+  // checkout would only say it cannot peel the commit).
+  git_tree* t = nullptr;
+  git_check(git_commit_tree(&t, commit.get()), "reading the tree of " + hash);
+  TreePtr tree(t);
   git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
   // Forced: culprit owns this tree. Untracked files (build output) stay, so
   // builds are incremental; unchanged files keep their timestamps.
   opts.checkout_strategy = GIT_CHECKOUT_FORCE;
-  git_check(
-      git_checkout_tree(impl_->repo.get(), reinterpret_cast<git_object*>(commit.get()), &opts),
-      "checking out " + hash);
+  git_check(git_checkout_tree(impl_->repo.get(), reinterpret_cast<git_object*>(tree.get()), &opts),
+            "checking out " + hash);
   git_check(git_repository_set_head_detached(impl_->repo.get(), &id), "detaching HEAD at " + hash);
 }
 

@@ -117,6 +117,16 @@ TEST_F(KernelBadInput, MissingQemuNamesThePackage) {
   EXPECT_FALSE(std::filesystem::exists(tmp_ / "state"));
 }
 
+// A size beyond what culprit can count in bytes is refused like any bad
+// size, not converted (undefined behaviour, any cache limit at all).
+TEST_F(BadInput, CacheSizeOutOfRange) {
+  std::string a = code_commit(0);
+  for (const char* size : {"1e30G", "99999999999999999999999", "17179869184G", "1e400", "inf",
+                           "nan", "-5G", "0.1", "20X"})
+    expect_refused("bisect " + common() + " --commit " + a + " --cache-size " + size,
+                   std::string("--cache-size ") + size);
+}
+
 TEST_F(BadInput, UnreadableReportLog) {
   auto r = run_culprit("report " + (tmp_ / "missing.log").string());
   EXPECT_EQ(r.status(), 2) << r.output;

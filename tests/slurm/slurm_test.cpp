@@ -22,7 +22,7 @@ std::vector<std::string> steps_of(const nlohmann::json& result) {
 std::string comparable_log(const std::string& log) {
   std::string out;
   for (auto line : split_lines(log)) {
-    if (line.find(" ran as job ") != std::string_view::npos) continue;
+    if (line.find(" ran as job") != std::string_view::npos) continue;  // where: job ids, nodes
     if (line.find("total time:") != std::string_view::npos) continue;
     out += std::string(line) + "\n";
   }

@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 #include <stdlib.h>
+#include <sys/random.h>
 
+#include <chrono>
+#include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include "util/text.h"
 
@@ -89,6 +93,40 @@ ProcessResult run_culprit(const std::string& args, const std::filesystem::path& 
   opts.cwd = cwd;
   opts.timeout_seconds = timeout_seconds;
   return run_shell(shell_quote(culprit_binary()) + " " + args, opts);
+}
+
+std::vector<int> processes_with_env(const std::string& name, const std::string& value) {
+  std::vector<int> out;
+  std::string needle = '\0' + name + "=" + value + '\0';
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "environ", std::ios::binary);
+    std::string env =
+        '\0' + std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (env.find(needle) != std::string::npos) out.push_back(std::stoi(pid));
+  }
+  return out;
+}
+
+std::vector<int> wait_until_no_process_with_env(const std::string& name, const std::string& value,
+                                                double seconds) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  for (;;) {
+    auto left = processes_with_env(name, value);
+    if (left.empty() || std::chrono::steady_clock::now() > until) return left;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string random_hex() {
+  unsigned char bytes[8];
+  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes))
+    throw std::runtime_error("getrandom failed");
+  std::string out;
+  for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
+  return out;
 }
 
 std::optional<std::filesystem::path> shared_dir() {

@@ -56,6 +56,15 @@ std::string culprit_binary();
 // Runs culprit with `args` (already shell-quoted as needed).
 ProcessResult run_culprit(const std::string& args, const std::filesystem::path& cwd = {},
                           double timeout_seconds = 600);
+// Processes whose environment holds NAME=VALUE (zombies have none): how
+// tests find what is left of a process tree they started with that variable.
+std::vector<int> processes_with_env(const std::string& name, const std::string& value);
+// processes_with_env until none is left, up to `seconds`; returns what is left.
+std::vector<int> wait_until_no_process_with_env(const std::string& name, const std::string& value,
+                                                double seconds);
+// A fresh random hex string (16 digits), e.g. for such a variable.
+std::string random_hex();
+
 // ../shared beside the project root, if present.
 std::optional<std::filesystem::path> shared_dir();
 
