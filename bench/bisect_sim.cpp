@@ -5,6 +5,7 @@
 //   bisect_sim [--dag FILE] [--trials N] [--seed S] [--only real|kernel] [--quick]
 //              [--p P] [--q Q] [--f F] [--columns NAMES]   (a part of the table only)
 //              [--infer-title]   (no --title: the start commit's most frequent crash is bisected)
+//              [--title-model [--titles T]]   (the bug's crash under one of T titles per run)
 //
 // Strategies side by side on the same trials: syzbot, adaptive, posterior
 // with K = 1 and K = 4 slots (--parallel). --quick: few trials, p = 0.3
@@ -14,8 +15,10 @@
 // Each trial picks a release tag, a later commit that descends from it, and
 // a culprit in between, then bisects with --good = the release. Settings:
 // reproduction rate p, unrelated-crash rate q, unbuildable commits f, and 20%
-// binary-identical (docs-only) commits. Costs: a build is base + per changed
-// file since the previous build, a run is fixed.
+// binary-identical (docs-only) commits. --title-model: the bug's crash gets
+// one of T titles at random per run (T in {1, 3, 5}: the same type, the top
+// frame differs, the frames below it are the same), at p in {1, 0.5}. Costs: a build is base + per
+// changed file since the previous build, a run is fixed.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -45,6 +48,20 @@ constexpr double kRunSeconds = 90;     // boot + reproducer
 // warm ccache took 51-69 s against 1005 s cold (examples/linux-qemu).
 constexpr double kCcacheHit = 0.06;
 constexpr const char* kBugTitle = "KASAN: use-after-free Read in sim_func";
+constexpr const char* kBugType = "KASAN-USE-AFTER-FREE-READ";
+
+// The bug's k-th title and its report: the top frame is sim_func (k = 0)
+// or sim_func_<k>, the callers below it always the same.
+std::string bug_title(int k) { return k == 0 ? kBugTitle : fmt::format("{}_{}", kBugTitle, k); }
+std::string bug_report(int k) {
+  return fmt::format(
+      "BUG: {}\nCall Trace:\n {}+0x1c/0x30\n sim_caller_a+0x10/0x80\n sim_caller_b+0x22/0x90\n "
+      "sim_caller_c+0x31/0x70\n sim_caller_d+0x12/0x40\n do_syscall_64+0x3d/0x90\n",
+      bug_title(k), k == 0 ? std::string("sim_func") : fmt::format("sim_func_{}", k));
+}
+constexpr const char* kUnrelatedReport =
+    "WARNING: ODEBUG bug in unrelated\nCall Trace:\n unrelated+0x1c/0x30\n "
+    "other_caller+0x10/0x80\n other_entry+0x22/0x90\n";
 
 struct Dag {
   std::vector<std::vector<std::uint32_t>> parents;
@@ -127,6 +144,7 @@ Dag kernel_like(std::uint32_t releases, std::uint32_t seed) {
 
 struct Setting {
   double p, q, f;
+  int titles = 1;  // T: the bug's crash shows one of this many titles
 };
 
 // One trial's world: the DAG plus the culprit and the randomness.
@@ -288,11 +306,14 @@ class World : public bisect::History,
     std::uniform_real_distribution<double> u(0, 1);
     auto c = idx(req.commit);
     bool bug = has_bug_[c] && !(is_revert(req.commit) && reverted(req.commit) == culprit_);
-    if (bug && u(rng_) < s_.p)
-      return {run::RunStatus::crashed, kBugTitle, "KASAN-USE-AFTER-FREE-READ", "", kRunSeconds};
+    if (bug && u(rng_) < s_.p) {
+      // One title only: no draw, so that the trials are those of the main table.
+      int k = s_.titles > 1 ? static_cast<int>(rng_() % static_cast<unsigned>(s_.titles)) : 0;
+      return {run::RunStatus::crashed, bug_title(k), kBugType, bug_report(k), kRunSeconds};
+    }
     if (u(rng_) < s_.q)
-      return {run::RunStatus::crashed, "WARNING: ODEBUG bug in unrelated", "WARNING", "",
-              kRunSeconds};
+      return {run::RunStatus::crashed, "WARNING: ODEBUG bug in unrelated", "WARNING",
+              kUnrelatedReport, kRunSeconds};
     return {run::RunStatus::ok, "", "", "", kRunSeconds};
   }
 
@@ -427,6 +448,8 @@ int main(int argc, char** argv) {
   double only_p = -1, only_q = -1, only_f = -1;  // keep the settings with these values only
   std::string only_columns;                      // ",syzbot,post K=4,": these columns only
   bool infer_title = false;  // no --title: the bisected crash is the start commit's most frequent
+  bool title_model = false;  // the table of the bug under T titles
+  int only_titles = -1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--dag" && i + 1 < argc)
@@ -439,6 +462,10 @@ int main(int argc, char** argv) {
       quick = true;
     else if (a == "--infer-title")
       infer_title = true;
+    else if (a == "--title-model")
+      title_model = true;
+    else if (a == "--titles" && i + 1 < argc)
+      only_titles = std::atoi(argv[++i]);
     else if (a == "--only" && i + 1 < argc)
       only = argv[++i];
     else if (a == "--p" && i + 1 < argc)
@@ -454,7 +481,8 @@ int main(int argc, char** argv) {
           stderr,
           "usage: bisect_sim [--dag FILE] [--trials N] [--seed S] [--only real|kernel] [--quick]\n"
           "                  [--p P] [--q Q] [--f F] [--columns 'syzbot,post K=1,...'] "
-          "[--infer-title]\n");
+          "[--infer-title]\n"
+          "                  [--title-model [--titles T]]\n");
       return 2;
     }
   }
@@ -469,12 +497,21 @@ int main(int argc, char** argv) {
   }
   if (only != "real") dags.push_back(kernel_like(12, seed));
   std::vector<Setting> settings;
-  for (double p : quick ? std::vector<double>{0.3} : std::vector<double>{1.0, 0.5, 0.3, 0.1})
-    for (double q : {0.0, 0.05})
-      for (double f : {0.0, 0.05})
-        if ((only_p < 0 || p == only_p) && (only_q < 0 || q == only_q) &&
-            (only_f < 0 || f == only_f))
-          settings.push_back({p, q, f});
+  if (title_model) {
+    for (int t : {1, 3, 5})
+      for (double p : {1.0, 0.5})
+        for (double q : {0.0, 0.05})
+          if ((only_titles < 0 || t == only_titles) && (only_p < 0 || p == only_p) &&
+              (only_q < 0 || q == only_q))
+            settings.push_back({p, q, 0.0, t});
+  } else {
+    for (double p : quick ? std::vector<double>{0.3} : std::vector<double>{1.0, 0.5, 0.3, 0.1})
+      for (double q : {0.0, 0.05})
+        for (double f : {0.0, 0.05})
+          if ((only_p < 0 || p == only_p) && (only_q < 0 || q == only_q) &&
+              (only_f < 0 || f == only_f))
+            settings.push_back({p, q, f});
+  }
   struct Column {
     const char* name;
     const char* strategy;
@@ -490,9 +527,10 @@ int main(int argc, char** argv) {
       "%.0f%% of that; max "
       "%.0fs), run = %.0fs\n",
       trials, seed, kBuildBase, kBuildPerFile, 100 * kCcacheHit, kBuildMax, kRunSeconds);
-  std::printf("%-12s %4s %4s %4s  %-9s %6s %6s %6s %7s %5s %7s %7s %8s %8s %9s\n", "dag", "p", "q",
-              "f", "strategy", "exact", "wrong", "none", "builds", "rev", "+rebld", "runs", "hours",
-              "wall h", "<=log2+1");
+  if (title_model) std::printf("# title model: the bug's crash under one of T titles per run\n");
+  std::printf("%-12s %s%4s %4s %4s  %-9s %6s %6s %6s %7s %5s %7s %7s %8s %8s %9s\n", "dag",
+              title_model ? " T " : "", "p", "q", "f", "strategy", "exact", "wrong", "none",
+              "builds", "rev", "+rebld", "runs", "hours", "wall h", "<=log2+1");
   bool check_failed = false;
   for (const auto& dag : dags) {
     auto ts = make_trials(dag, trials, seed, dag.name == "kernel-like" ? 4000 : 2000);
@@ -508,12 +546,14 @@ int main(int argc, char** argv) {
         run_cell(dag, ts, s, col.strategy, col.slots, infer_title, c);
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         double n = c.trials;
+        std::string t = title_model ? fmt::format(" {} ", s.titles) : "";
         std::printf(
-            "%-12s %4.2f %4.2f %4.2f  %-9s %5.1f%% %5.1f%% %5.1f%% %7.1f %5.2f %7.1f %7.1f %8.1f "
+            "%-12s %s%4.2f %4.2f %4.2f  %-9s %5.1f%% %5.1f%% %5.1f%% %7.1f %5.2f %7.1f %7.1f %8.1f "
             "%8.1f %8.1f%%  (%.1fs)\n",
-            dag.name.c_str(), s.p, s.q, s.f, col.name, 100 * c.exact / n, 100 * c.wrong / n,
-            100 * c.none / n, c.builds / n, c.revert_builds / n, (c.build_calls - c.builds) / n,
-            c.runs / n, c.hours / n, c.wall_hours / n, 100 * c.within_log2_plus_1 / n, secs);
+            dag.name.c_str(), t.c_str(), s.p, s.q, s.f, col.name, 100 * c.exact / n,
+            100 * c.wrong / n, 100 * c.none / n, c.builds / n, c.revert_builds / n,
+            (c.build_calls - c.builds) / n, c.runs / n, c.hours / n, c.wall_hours / n,
+            100 * c.within_log2_plus_1 / n, secs);
         std::fflush(stdout);
       }
       if (quick && cells["post K=1"].exact <= cells["syzbot"].exact) {

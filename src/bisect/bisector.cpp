@@ -119,20 +119,25 @@ bool Bisector::start_reproduces(const std::string& heading, BisectResult& result
   }
   const auto& start = *round.front();
   bool reproduced = start.verdict == Verdict::bad;
-  if (options_.title_inferred) {
-    // Two bugs on the start commit: the more frequent one is bisected, which
-    // a few runs can get wrong. The user may know better.
-    std::map<std::string, int> titles;
-    for (const auto& run : start.runs)
-      if (run.status == run::RunStatus::crashed) ++titles[run.title];
-    if (titles.size() > 1) {
-      std::string seen;
-      for (const auto& [title, n] : titles)
-        seen += fmt::format("{}\"{}\" ({}x)", seen.empty() ? "" : ", ", title, n);
-      log_.line(fmt::format(
-          "the start commit crashed with {} titles: {}; bisecting \"{}\" (--title chooses)",
-          titles.size(), seen, tester_.target_title()));
+  const auto& others = tester_.matcher().other_families();
+  if (options_.title_inferred && tester_.matcher().family() && !others.empty()) {
+    // Two bugs on the start commit: the one with more runs is bisected,
+    // which a few runs can get wrong. The user may know better.
+    std::vector<const CrashFamily*> all{&*tester_.matcher().family()};
+    std::size_t titles = 0;
+    for (const auto& f : others) all.push_back(&f);
+    std::string seen;
+    for (const auto* f : all) {
+      titles += f->titles().size();
+      seen +=
+          fmt::format("{}\"{}\" ({}x{})", seen.empty() ? "" : ", ", f->main(), f->runs(),
+                      f->titles().size() > 1 ? fmt::format(" under {} titles", f->titles().size())
+                                             : std::string());
     }
+    log_.line(fmt::format(
+        "the start commit crashed with {} titles, {} crashes: {}; bisecting \"{}\" (--title "
+        "chooses)",
+        titles, all.size(), seen, tester_.target_title()));
   }
   // A crash named with --title is the one to see: other crashes there are
   // another bug, however often they come.

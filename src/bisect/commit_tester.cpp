@@ -64,6 +64,7 @@ struct CommitTester::Job {
   bool work = false;        // anything to do
   bool allow_reuse = true;  // may take the result of an identical binary
   bool decide = false;      // finish decides the verdict from the runs
+  bool ran = false;         // runs were counted: finish logs them
 };
 
 CommitTester::CommitTester(History& history, Workspace& workspace, build::Builder& builder,
@@ -233,7 +234,7 @@ void CommitTester::work(Job& job) {
     return;
   }
   executor_.run(job.task, job.result, job.plan);
-  log_runs(job.task, job.result, job.plan.stop_from.value_or(0));
+  job.ran = true;
 }
 
 bool CommitTester::test_new(Job& job) {
@@ -253,7 +254,8 @@ bool CommitTester::test_new(Job& job) {
     reporter_.say(t, "build failed: " + b.error);
     return false;
   }
-  if (!b.signature.empty()) reporter_.say(t, "kernel signature: " + b.signature);
+  const std::string word = builder_.signature_word();
+  if (!b.signature.empty()) reporter_.say(t, word + " signature: " + b.signature);
   const CommitResult* twin = nullptr;
   if (!b.signature.empty() && job.allow_reuse)
     for (const auto& h : order_) {
@@ -264,7 +266,7 @@ bool CommitTester::test_new(Job& job) {
       }
     }
   if (twin) {
-    reporter_.say(t, fmt::format("kernel signature matches {}, reusing its result", twin->hash));
+    reporter_.say(t, fmt::format("{} signature matches {}, reusing its result", word, twin->hash));
     r.reused_from = twin->hash;
     r.evidence = twin->evidence;
     r.runs = twin->runs;
@@ -278,9 +280,9 @@ bool CommitTester::test_new(Job& job) {
     auto [from, earlier] = journal_.earlier_runs(b.signature, t.runner_key);
     if (!earlier.empty()) {
       reporter_.say(
-          t, fmt::format(
-                 "kernel signature matches {} tested in an earlier bisection, reusing its {} runs",
-                 from, earlier.size()));
+          t,
+          fmt::format("{} signature matches {} tested in an earlier bisection, reusing its {} runs",
+                      word, from, earlier.size()));
       for (auto rec : earlier) {
         rec.commit = hash;
         rec.origin = store::Origin::earlier;
@@ -293,13 +295,13 @@ bool CommitTester::test_new(Job& job) {
     std::size_t n = 0;
     for (const auto& rec : recorded) n += rec.origin == store::Origin::earlier;
     reporter_.say(
-        t, fmt::format(
-               "kernel signature matches {} tested in an earlier bisection, reusing its {} runs",
-               recorded.front().origin_commit, n));
+        t,
+        fmt::format("{} signature matches {} tested in an earlier bisection, reusing its {} runs",
+                    word, recorded.front().origin_commit, n));
   }
   executor_.run(t, r, job.plan);
+  job.ran = true;
   if (r.job.empty() && !r.runs.empty()) r.job = r.runs.front().job;
-  log_runs(t, r, 0);
   return true;
 }
 
@@ -312,34 +314,45 @@ const CommitResult* CommitTester::finish(Job& job) {
   if (!job.fresh) {
     r.evidence = matcher_.tally(r.runs);
     r.verdict = strategy_.decide(r.evidence, Role::bisect);
+    log_runs(r, job.plan.stop_from.value_or(0));
     return &(results_[hash] = std::move(r));
   }
+  bool learned = false;
   if (job.decide) {
     const Role role = job.plan.role;
     r.evidence = matcher_.tally(r.runs);
     r.verdict = strategy_.decide(r.evidence, role);
-    // Other names of the crash seen on the start commit make more of its
-    // runs match.
+    // The crash's family, learned from the start commit's runs, may count
+    // more of them.
     if (role == Role::start && matcher_.learn_from_start(r.runs, r.verdict == Verdict::bad)) {
+      learned = true;
       r.evidence = matcher_.tally(r.runs);
       r.verdict = strategy_.decide(r.evidence, role);
     }
   }
+  // After learning, so that each run says where its crash was counted.
+  if (job.ran) log_runs(r, 0);
+  if (learned)
+    if (auto line = matcher_.family_line(); !line.empty()) log_.line(line);
   order_.push_back(hash);
   auto& stored = results_[hash] = std::move(r);
   update_crash_evidence();
   return &stored;
 }
 
-void CommitTester::log_runs(Task& t, const CommitResult& r, std::size_t first_new) {
+void CommitTester::log_runs(const CommitResult& r, std::size_t first_new) {
   if (r.runs.empty()) return;
+  auto describe_run = [&](const RunSummary& run) {
+    return describe(run) + matcher_.counted_as(run);
+  };
   bool same = true;
-  for (const auto& run : r.runs) same = same && describe(run) == describe(r.runs.front());
+  const std::string first = describe_run(r.runs.front());
+  for (const auto& run : r.runs) same = same && describe_run(run) == first;
   if (same) {
-    reporter_.say(t, "all runs: " + describe(r.runs.front()));
+    log_.line("all runs: " + first);
   } else {
     for (size_t i = 0; i < r.runs.size(); ++i)
-      reporter_.say(t, fmt::format("run #{}: {}", i, describe(r.runs[i])));
+      log_.line(fmt::format("run #{}: {}", i, describe_run(r.runs[i])));
   }
   // Where this step's runs ran (cluster jobs); earlier steps said theirs.
   std::vector<std::string> jobs, nodes;
@@ -350,8 +363,8 @@ void CommitTester::log_runs(Task& t, const CommitResult& r, std::size_t first_ne
     if (std::find(nodes.begin(), nodes.end(), run.node) == nodes.end()) nodes.push_back(run.node);
   }
   if (!jobs.empty())
-    reporter_.say(t, fmt::format("runs ran as job{} {} on {}", jobs.size() == 1 ? "" : "s",
-                                 fmt::join(jobs, ", "), fmt::join(nodes, ", ")));
+    log_.line(fmt::format("runs ran as job{} {} on {}", jobs.size() == 1 ? "" : "s",
+                          fmt::join(jobs, ", "), fmt::join(nodes, ", ")));
 }
 
 void CommitTester::set_verdict(const std::string& hash, Verdict v) {

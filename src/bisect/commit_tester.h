@@ -111,7 +111,10 @@ class CommitTester {
   // Builds, reuses or runs a commit tested for the first time; returns
   // whether finish must decide the verdict from the runs.
   bool test_new(Job& job);
-  void log_runs(Task& t, const CommitResult& r, std::size_t first_new);
+  // The runs' outcomes, each crash with where it was counted; in finish,
+  // when the crash's family is known. Runs from first_new on are this step's
+  // (the cluster jobs line names only theirs).
+  void log_runs(const CommitResult& r, std::size_t first_new);
   Task make_task(const std::string& hash, WorkSlot& slot);
   void update_crash_evidence();
 

@@ -11,9 +11,6 @@ double entropy(double x) {
   return -(x * std::log2(x) + (1 - x) * std::log2(1 - x));
 }
 
-// Below this, a step is not worth doing at any cost: the posterior is as
-// settled as these runs can make it.
-constexpr double kMinBits = 0.002;
 // How many commits along the posterior's order are scored per step: exact
 // bad mass needs one pass over the range per commit.
 constexpr int kQuantiles = 31;
@@ -57,11 +54,24 @@ void chain_candidates(Posterior& post, vcs::CommitIndex top, double target, int 
 
 }  // namespace
 
-double expected_bits(double m, double p, double eps, int n) {
+double expected_bits(double m, double p, double eps, double n) {
   double any_bad = 1 - std::pow(1 - p, n);
   double any_good = 1 - std::pow(1 - eps, n);
   return entropy(m * any_bad + (1 - m) * any_good) - m * entropy(any_bad) -
          (1 - m) * entropy(any_good);
+}
+
+double expected_bits_about(double m, double pb, bool b_below, double p, double eps, double n) {
+  if (pb <= 0 || pb >= 1) return 0;
+  double any_bad = 1 - std::pow(1 - p, n);
+  double any_good = 1 - std::pow(1 - eps, n);
+  // If b is the culprit, the commit is bad exactly when b is below it; if
+  // not, it is bad with the rest of its bad mass.
+  double if_b = b_below ? any_bad : any_good;
+  double rest = std::clamp((m - (b_below ? pb : 0)) / (1 - pb), 0.0, 1.0);
+  double if_not = rest * any_bad + (1 - rest) * any_good;
+  return entropy(m * any_bad + (1 - m) * any_good) - pb * entropy(if_b) -
+         (1 - pb) * entropy(if_not);
 }
 
 std::vector<PlanStep> plan(Posterior& posterior, const PlanInput& in) {
@@ -89,6 +99,11 @@ std::vector<PlanStep> plan(Posterior& posterior, const PlanInput& in) {
   if (tip != vcs::kNoCommit)
     for (int i = 1; i <= in.slots; ++i)
       chain_candidates(posterior, tip, double(i) / (in.slots + 1), 4, cand);
+  // The best candidate and its parents: the tests that settle it.
+  const vcs::CommitIndex best_commit = posterior.best();
+  const double best_p = posterior.prob(best_commit);
+  cand.insert(best_commit);
+  for (auto parent : graph.parents(best_commit)) cand.insert(parent);
   struct Scored {
     PlanStep step;
     double rate;  // bits per second
@@ -97,14 +112,21 @@ std::vector<PlanStep> plan(Posterior& posterior, const PlanInput& in) {
   for (auto c : cand) {
     if (in.unusable.count(c)) continue;
     double m = posterior.bad_mass(c);
+    if (std::min(m, 1 - m) < in.settled) continue;
+    auto share = in.informative.find(c);
+    double f = share == in.informative.end() ? 1.0 : std::clamp(share->second, 0.05, 1.0);
+    bool best_below = posterior.reach(c)[best_commit] != 0;
     double fixed = c == in.current ? 0 : in.costs.build;
-    Scored best{{c, 0, 0, m}, 0};
+    Scored best{{c, 0, 0, m}, -1};
     for (int n = 1; n <= in.max_runs; n = n < 4 ? n + 1 : n + n / 2) {
-      double bits = expected_bits(m, p, eps, n);
-      double rate = bits / (fixed + n * in.costs.run);
-      if (bits >= kMinBits && rate > best.rate) best = {{c, n, bits, m}, rate};
+      double bits = expected_bits(m, p, eps, n * f);
+      // Near the end (one commit holds most of the mass), what settles it
+      // counts twice; before, splitting the mass is what pays.
+      double focus = best_p >= 0.5 ? expected_bits_about(m, best_p, best_below, p, eps, n * f) : 0;
+      double rate = (bits + focus) / (fixed + n * in.costs.run);
+      if (rate > best.rate) best = {{c, n, bits, m}, rate};
     }
-    if (best.step.runs > 0) scored.push_back(best);
+    scored.push_back(best);
   }
   std::vector<PlanStep> out;
   if (scored.empty()) return out;

@@ -3,8 +3,17 @@
 // far more than a run, so more runs on the commit already built are often
 // the better buy; coming back to a commit built earlier costs a rebuild of
 // the work tree, but no new build in the count.
+//
+// The information counts where the mass is: about the culprit, and near the
+// end (one commit holds half the mass or more) again about whether that
+// commit is it, so that the tests that settle it (it, its parents, a side
+// branch holding the rest) come first.
+// Commits whose bad mass is within `settled` of 0 or 1 get no runs: their
+// answer is known. While any commit is unsettled and usable the plan is
+// never empty: a search stops because it is sure, never at an even split.
 #pragma once
 
+#include <map>
 #include <set>
 #include <vector>
 
@@ -24,6 +33,14 @@ struct PlanInput {
   vcs::CommitIndex current = vcs::kNoCommit;  // the commit whose build the work tree holds
   std::set<vcs::CommitIndex> built;           // built earlier: a rebuild, not a new build
   std::set<vcs::CommitIndex> unusable;        // did not build or could not be tested
+  // Bad mass within this of 0 or 1: nothing left to learn there. The search
+  // sets it to half of 1 - --confidence, so that some commit stays
+  // unsettled until one commit is confident.
+  double settled = 0.025;
+  // Per commit, how much a run there is expected to say, when its runs so
+  // far said nothing about the bisected crash (they crashed otherwise
+  // first, or could not test). Absent: 1.
+  std::map<vcs::CommitIndex, double> informative;
 };
 
 struct PlanStep {
@@ -36,7 +53,12 @@ struct PlanStep {
 // Expected information (bits) about the culprit from n runs on a commit that
 // is bad with probability m, at reproduction rate p: whether any of the runs
 // crashes, against a bad commit's and a good commit's chances of that.
-double expected_bits(double m, double p, double eps, int n);
+// `n` may be fractional: runs of which only a share say anything.
+double expected_bits(double m, double p, double eps, double n);
+// The same runs' information about one hypothesis: "commit b (probability
+// pb) is the culprit", where `b_below` says whether b is an ancestor-or-self
+// of the tested commit (then the commit is bad if b is the culprit).
+double expected_bits_about(double m, double pb, bool b_below, double p, double eps, double n);
 
 // Up to `slots` steps; empty when no test is worth its cost any more.
 std::vector<PlanStep> plan(Posterior& posterior, const PlanInput& in);

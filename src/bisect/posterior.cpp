@@ -19,7 +19,7 @@ Posterior::Posterior(const vcs::CommitGraph& graph, PosteriorConfig config)
 }
 
 void Posterior::set_group(const std::string& key, std::vector<vcs::CommitIndex> members,
-                          int crashed, int ok) {
+                          double crashed, int ok) {
   if (members.empty()) {
     groups_.erase(key);
     return;
@@ -27,8 +27,8 @@ void Posterior::set_group(const std::string& key, std::vector<vcs::CommitIndex> 
   groups_[key] = {std::move(members), crashed, ok};
 }
 
-void Posterior::set_revert(vcs::CommitIndex x, int crashed, int ok) {
-  reverts_[x] = {{x}, crashed, ok};
+void Posterior::set_revert(vcs::CommitIndex x, vcs::CommitIndex onto, double crashed, int ok) {
+  reverts_[x] = {onto, crashed, ok};
 }
 
 const std::vector<std::uint8_t>& Posterior::reach(vcs::CommitIndex c) {
@@ -98,14 +98,24 @@ void Posterior::update() {
     }
   }
   for (const auto& [x, g] : reverts_) {
-    none_ll += g.crashed * le1 + g.ok * le0;
+    const double lgood = g.crashed * le1 + g.ok * le0;
+    none_ll += lgood;
+    const std::vector<std::uint8_t>* held = g.onto == vcs::kNoCommit ? nullptr : &reach(g.onto);
     for (std::size_t y = 0; y < n; ++y) {
+      if (held && !(*held)[y]) {
+        good[y] += lgood;  // the revert's tree does not have that culprit
+        continue;
+      }
       crashes[y] += g.crashed;
       cleans[y] += g.ok;
     }
     // Taken back for x itself, which the revert removes.
-    crashes[x] -= g.crashed;
-    cleans[x] -= g.ok;
+    if (held && !(*held)[x]) {
+      good[x] -= lgood;
+    } else {
+      crashes[x] -= g.crashed;
+      cleans[x] -= g.ok;
+    }
     good[x] += g.crashed * std::log(config_.revert_eps) + g.ok * std::log1p(-config_.revert_eps);
   }
   none_ll += std::log(config_.none_prior) - std::log1p(-config_.none_prior) + std::log(double(n));

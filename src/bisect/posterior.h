@@ -39,13 +39,18 @@ class Posterior {
 
   // Replaces the evidence of the group `key` (a build signature, or a hash
   // for commits without one). `members` are the commits of the range tested
-  // with that binary; `crashed` counts matching crashes, `ok` clean runs.
-  void set_group(const std::string& key, std::vector<vcs::CommitIndex> members, int crashed,
+  // with that binary; `crashed` counts matching crashes (a near match is a
+  // fraction of one: its likelihood of being the bisected crash), `ok`
+  // clean runs.
+  void set_group(const std::string& key, std::vector<vcs::CommitIndex> members, double crashed,
                  int ok);
-  // Evidence from runs on commit x reverted on top of the bad end: under x
-  // they should be clean, under any other culprit they crash at the rate p
-  // (the culprit is still there), with no culprit at eps.
-  void set_revert(vcs::CommitIndex x, int crashed, int ok);
+  // Evidence from runs on commit x reverted on top of `onto` (a descendant
+  // of x in the range; kNoCommit: the bad end or beyond, which holds every
+  // commit of the range): under x they should be clean; under another
+  // culprit that `onto` holds they crash at the rate p (the culprit is still
+  // there), under one it does not hold they are clean but for eps, as with
+  // no culprit.
+  void set_revert(vcs::CommitIndex x, vcs::CommitIndex onto, double crashed, int ok);
   void update();  // recomputes the marginals after set_group / set_revert calls
 
   double prob(vcs::CommitIndex x) const { return post_[x]; }
@@ -64,12 +69,18 @@ class Posterior {
  private:
   struct Group {
     std::vector<vcs::CommitIndex> members;
-    int crashed = 0, ok = 0;
+    double crashed = 0;
+    int ok = 0;
+  };
+  struct Revert {
+    vcs::CommitIndex onto = vcs::kNoCommit;
+    double crashed = 0;
+    int ok = 0;
   };
   const vcs::CommitGraph& graph_;
   PosteriorConfig config_;
   std::map<std::string, Group> groups_;
-  std::map<vcs::CommitIndex, Group> reverts_;
+  std::map<vcs::CommitIndex, Revert> reverts_;
   std::map<vcs::CommitIndex, std::vector<std::uint8_t>> reach_;
   std::vector<double> post_;
   double none_ = 0;

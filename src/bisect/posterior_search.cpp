@@ -12,12 +12,15 @@ namespace {
 // Binary-identical commits share evidence: a commit whose result was reused
 // from an identical binary is tested by that binary's runs.
 void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& tester,
-          std::set<vcs::CommitIndex>& built, std::set<vcs::CommitIndex>& unusable) {
+          std::set<vcs::CommitIndex>& built, std::set<vcs::CommitIndex>& unusable,
+          std::map<vcs::CommitIndex, double>& informative) {
   struct Acc {
     std::vector<vcs::CommitIndex> members;
-    int crashed = 0, ok = 0;
+    double crashed = 0;
+    int ok = 0;
   };
   std::map<std::string, Acc> groups;
+  informative.clear();  // a commit's runs may have said something since
   for (const auto& h : tester.order()) {
     auto i = graph.find(h);
     if (i == vcs::kNoCommit) continue;
@@ -32,13 +35,19 @@ void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& te
     // commit it was reused from.
     auto& g = groups[r->reused_from.empty() ? h : r->reused_from];
     g.members.push_back(i);
+    const auto& e = r->evidence;
     if (r->reused_from.empty()) {
-      g.crashed += r->evidence.matching;
-      g.ok += r->evidence.ok;
+      g.crashed += e.weight;
+      g.ok += e.ok;
     }
-    // Built, but no run said anything about the bisected crash (every run
-    // could not test it, or crashed with another title first).
-    if (r->evidence.matching + r->evidence.ok == 0 && r->evidence.total() >= 2) unusable.insert(i);
+    // Runs that said nothing about the bisected crash: they could not test
+    // it, or crashed with another crash first. A commit that cannot test
+    // (two runs, none testing) or keeps crashing otherwise (ten) is given
+    // up; before that, more runs there are worth the less, the more of them
+    // said nothing.
+    const bool silent = e.ok == 0 && e.weight == 0;
+    if (silent && ((e.other == 0 && e.total() >= 2) || e.total() >= 10)) unusable.insert(i);
+    if (silent && e.total() > 0) informative[i] = 1.0 / (e.total() + 1);
   }
   for (auto& [key, g] : groups) post.set_group(key, std::move(g.members), g.crashed, g.ok);
   post.update();
@@ -169,12 +178,40 @@ std::string PosteriorSearch::contradiction(const vcs::CommitGraph& graph,
       return fmt::format(
           "the crash survives the revert of {} on top of {} ({} of {} runs crashed): {} alone "
           "does not explain the crash there",
-          culprit.substr(0, 12), onto_.substr(0, 12), crashed, runs, culprit.substr(0, 12));
+          culprit.substr(0, 12), v.revert.onto.substr(0, 12), crashed, runs, culprit.substr(0, 12));
   }
   return "";
 }
 
-Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
+std::vector<std::string> PosteriorSearch::revert_bases(Posterior& post,
+                                                       const std::string& culprit) {
+  const auto& graph = post.graph();
+  const auto x = graph.find(culprit);
+  if (x == vcs::kNoCommit) return {};
+  const auto& below_x = post.reach(x);
+  std::vector<std::pair<std::size_t, std::string>> found;  // (commits in between, hash)
+  for (const auto& h : tester_.order()) {
+    auto d = graph.find(h);
+    if (d == vcs::kNoCommit || d == x || h == onto_) continue;
+    const auto* r = tester_.find(h);
+    if (!r || !r->built || r->evidence.matching == 0) continue;
+    const auto& below_d = post.reach(d);
+    if (!below_d[x]) continue;
+    std::size_t between = 0;
+    for (std::size_t y = 0; y < below_d.size(); ++y) between += below_d[y] && !below_x[y];
+    found.emplace_back(between, h);
+  }
+  std::sort(found.begin(), found.end());
+  constexpr std::size_t kMaxBases = 3;
+  std::vector<std::string> out;
+  for (const auto& [between, h] : found) {
+    if (out.size() == kMaxBases) break;
+    out.push_back(h);
+  }
+  return out;
+}
+
+Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit, int runs) {
   Verification v;
   v.commit = culprit;
   std::vector<double> seconds;
@@ -218,11 +255,29 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
   if (culprit == onto_) {
     rc.skipped = "the culprit is the commit where the crash was seen: its parent is the revert";
   } else {
-    auto rev = history_.revert(culprit, onto_);
-    if (!rev.commit) {
-      rc.skipped = "cannot revert it on " + onto_.substr(0, 12) + ": " + rev.reason;
-    } else {
-      rc.commit = *rev.commit;
+    // On top of --commit first; when that conflicts, on the culprit's
+    // nearest tested descendants that crashed: fewer commits in between to
+    // conflict with, and still a commit that shows the crash.
+    std::vector<std::string> bases{onto_};
+    for (const auto& d : revert_bases(post, culprit)) bases.push_back(d);
+    std::string first_reason;
+    for (const auto& base : bases) {
+      auto rev = history_.revert(culprit, base);
+      if (rev.commit) {
+        rc.commit = *rev.commit;
+        rc.onto = base;
+        break;
+      }
+      if (first_reason.empty()) first_reason = rev.reason;
+      rc.failed.emplace_back(base, rev.reason);
+      log_.line(fmt::format("revert check: cannot revert {} on top of {}: {}",
+                            culprit.substr(0, 12), base.substr(0, 12), rev.reason));
+    }
+    if (rc.commit.empty()) {
+      rc.skipped = "cannot revert it on " + onto_.substr(0, 12) + ": " + first_reason;
+      if (bases.size() > 1)
+        rc.skipped += fmt::format(" (nor on {} tested descendant{} that crashed)", bases.size() - 1,
+                                  bases.size() == 2 ? "" : "s");
     }
   }
   // With slots to spare the checks are independent and run side by side:
@@ -230,7 +285,7 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
   bool together = options_.parallel > 1;
   if (together && !rc.commit.empty())
     log_.line(fmt::format("revert check: {} reverted on top of {} is {}", culprit.substr(0, 12),
-                          onto_.substr(0, 12), rc.commit));
+                          rc.onto.substr(0, 12), rc.commit));
   std::vector<std::string> all = checks;
   if (together && !rc.commit.empty()) all.push_back(rc.commit);
   std::vector<Before> befores;
@@ -259,7 +314,7 @@ Verification PosteriorSearch::verify(const std::string& culprit, int runs) {
   if (!rc.commit.empty()) {
     if (!together)
       log_.line(fmt::format("revert check: {} reverted on top of {} is {}", culprit.substr(0, 12),
-                            onto_.substr(0, 12), rc.commit));
+                            rc.onto.substr(0, 12), rc.commit));
     // As many runs as on the culprit: a crash there means the culprit alone
     // is not what makes the crash on --commit.
     bool built = together ? added(rc.commit, befores.back(), rc.runs, rc.crashed, &rc.ok)
@@ -305,6 +360,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
   if (!tester_.order().empty()) last_ = tester_.order().back();
   Posterior post(graph);
   std::set<vcs::CommitIndex> built, unusable;
+  std::map<vcs::CommitIndex, double> informative;
   SearchOutcome out;
   // K slots test more commits per round than the best single pick: their
   // budget grows with K.
@@ -323,7 +379,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
                         options_.parallel == 1 ? "" : "s"));
   for (;;) {
     if (!planning) planning.emplace(options_.times, "planning");
-    sync(post, graph, tester_, built, unusable);
+    sync(post, graph, tester_, built, unusable, informative);
     auto best = post.best();
     // Verification's runs on the culprit's parent are the evidence the last
     // steps of a search would buy anyway (culprit or parent?), so with
@@ -349,9 +405,9 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       int n =
           std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-p))), 2, step_runs);
       planning.reset();
-      auto v = verify(h, n);
+      auto v = verify(post, h, n);
       planning.emplace(options_.times, "planning");
-      sync(post, graph, tester_, built, unusable);
+      sync(post, graph, tester_, built, unusable, informative);
       // The culprit check passes when the answer still holds with its new
       // runs counted: a flaky culprit may well show no crash in a few more
       // runs, and that alone is what the probability weighs.
@@ -359,7 +415,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       if (!v.revert.commit.empty() && v.revert.skipped.empty()) {
         // Every run the revert had so far (a second verification adds more).
         const auto& e = tester_.find(v.revert.commit)->evidence;
-        post.set_revert(best, e.matching, e.ok);
+        post.set_revert(best, graph.find(v.revert.onto), e.weight, e.ok);
         post.update();
       }
       v.passed = v.culprit_passed && v.parent_passed && post.prob(best) >= options_.confidence &&
@@ -406,6 +462,8 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
                           : "a commit with the crash also ran clean: as many runs as the "
                             "evidence needs");
     }
+    in.informative = informative;
+    in.settled = (1 - options_.confidence) / 2;
     auto steps = every_run ? plan_within_runs(post, in) : plan(post, in);
     if (steps.empty()) {
       log_.line("posterior search: no test is worth its cost any more");

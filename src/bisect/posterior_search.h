@@ -71,7 +71,11 @@ class PosteriorSearch {
   // The steps as one batch (side by side where the tester has the slots);
   // returns the slowest step's seconds.
   double batch(const std::vector<std::pair<std::string, int>>& steps);
-  Verification verify(const std::string& culprit, int runs);
+  Verification verify(Posterior& post, const std::string& culprit, int runs);
+  // Where else the culprit may be reverted when it does not revert on top of
+  // --commit: its tested descendants that crashed, fewest commits in
+  // between first (at most a few).
+  std::vector<std::string> revert_bases(Posterior& post, const std::string& culprit);
   // Why the evidence of a verification contradicts `culprit`; "" if none.
   std::string contradiction(const vcs::CommitGraph& graph, const std::string& culprit,
                             const Verification& v);

@@ -60,6 +60,11 @@ nlohmann::json BisectResult::to_json() const {
     // A revert that was made was also built (it counts in `builds`), even
     // when the check could not use it.
     if (!v.revert.commit.empty()) revert["commit"] = v.revert.commit;
+    if (!v.revert.failed.empty()) {
+      revert["failed"] = json::array();
+      for (const auto& [onto, why] : v.revert.failed)
+        revert["failed"].push_back({{"onto", onto}, {"reason", why}});
+    }
     j["verification"] = {{"culprit_runs", v.culprit_runs},
                          {"culprit_crashed", v.culprit_crashed},
                          {"culprit_passed", v.culprit_passed},

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,8 +32,11 @@ struct StepRecord {
 // The culprit reverted on top of the commit where the crash was seen: if it
 // is the culprit, the crash should go away.
 struct RevertCheck {
-  std::string commit;   // the revert (in culprit's own store); empty when none was made
-  std::string onto;     // --commit
+  std::string commit;  // the revert (in culprit's own store); empty when none was made
+  // Where it was reverted: --commit, or when the revert conflicts there, the
+  // culprit's nearest tested descendant that crashed.
+  std::string onto;
+  std::vector<std::pair<std::string, std::string>> failed;  // (onto, why not) tried before
   std::string skipped;  // why there is no revert check (conflicts, does not build)
   int runs = 0, crashed = 0, ok = 0;
   bool passed = false;  // made, built, and no run showed the crash
@@ -89,7 +93,7 @@ struct BisectResult {
   // other). Empty when not measured.
   double elapsed_seconds = 0;
   std::map<std::string, double> overhead_seconds;
-  std::string cluster;      // --cluster (e.g. "slurm:debug"); "" for local builds and runs
+  std::string cluster;  // --cluster (e.g. "slurm:debug"); "" for local builds and runs
 
   nlohmann::json to_json() const;
 };

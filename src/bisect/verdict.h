@@ -17,9 +17,13 @@ const char* to_string(Verdict v);
 enum class Role { start, release, head, merge_base, bisect };
 
 struct Evidence {
-  int ok = 0;                   // ran, no crash
-  int matching = 0;             // crashed with the bisected crash
-  int other = 0;                // crashed with something else
+  int ok = 0;        // ran, no crash
+  int matching = 0;  // crashed with the bisected crash (weight >= kCountedWeight)
+  int other = 0;     // crashed with something else
+  // The runs' likelihoods of showing the bisected crash, summed over the
+  // crashed runs (crash_family.h): the posterior's count of crashes, where a
+  // near match is part of one.
+  double weight = 0;
   int untestable = 0;           // exit 125, boot failure: counts neither way
   int infra = 0;                // the test machinery failed
   bool generic_target = false;  // the bisected title is only an exit status / signal / timeout

@@ -43,6 +43,9 @@ class Builder {
   // Never throws: every failure is a BuildResult (the engine builds on
   // threads, where an exception would end culprit).
   virtual BuildResult build(const BuildRequest& request) = 0;
+  // The log's word for what the signature is of: "kernel signature: ..."
+  // as syzbot's logs say for kernels, "build signature: ..." otherwise.
+  virtual std::string signature_word() const { return "build"; }
 };
 
 }  // namespace culprit::build

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <tuple>
@@ -44,10 +45,17 @@ std::tuple<ino_t, std::int64_t, std::int64_t> file_stamp(const std::filesystem::
 
 }  // namespace
 
-CommandBuilder::CommandBuilder(std::string command, std::string artifact, double timeout_seconds)
+CommandBuilder::CommandBuilder(std::string command, std::string artifact, double timeout_seconds,
+                               std::filesystem::path ccache_basedir)
     : command_(std::move(command)),
       artifact_(std::move(artifact)),
-      timeout_seconds_(timeout_seconds) {}
+      timeout_seconds_(timeout_seconds) {
+  if (ccache_basedir.empty()) return;
+  // The user's own settings win.
+  if (!std::getenv("CCACHE_BASEDIR"))
+    ccache_env_.emplace_back("CCACHE_BASEDIR", ccache_basedir.lexically_normal().string());
+  if (!std::getenv("CCACHE_NOHASHDIR")) ccache_env_.emplace_back("CCACHE_NOHASHDIR", "1");
+}
 
 std::string CommandBuilder::id_for(const std::string&) const {
   std::string one;
@@ -110,6 +118,7 @@ BuildResult CommandBuilder::build_checked(const BuildRequest& req) {
   opts.env = {{"CULPRIT_COMMIT", req.commit},
               {"CULPRIT_OUT", req.out_dir.string()},
               {"CULPRIT_SIGNATURE", req.signature_file.string()}};
+  opts.env.insert(opts.env.end(), ccache_env_.begin(), ccache_env_.end());
   auto p = run_shell(command_, opts);
 
   BuildResult r;

@@ -1,7 +1,10 @@
 // The --build CMD builder: runs a shell command in the work tree.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "build/builder.h"
 
@@ -16,11 +19,22 @@ namespace culprit::build {
 // a non-zero exit is a failed build whose error_line says why
 // (build_error.h); a timeout, a signal, or running out of memory or disk is
 // the machine's failure (BuildResult::infra), not the commit's.
+//
+// Each work tree is at another path, so a compiler cache keyed on absolute
+// paths would miss for every commit built in another work tree than the one
+// it was first built in. With `ccache_basedir` (the state directory, the
+// work trees' common ancestor) the command gets CCACHE_BASEDIR (ccache makes
+// the paths below it relative) and CCACHE_NOHASHDIR=1 (the build's
+// directory is not hashed into debug-info builds), unless the environment
+// sets them already: a build through ccache then hits the cache across work
+// trees and bisections.
 class CommandBuilder : public Builder {
  public:
   // `artifact`: relative to the work tree, absolute, or starting with
   // "$CULPRIT_OUT/"; empty for none. `timeout_seconds` 0: no limit.
-  CommandBuilder(std::string command, std::string artifact, double timeout_seconds = 0);
+  // `ccache_basedir` empty: ccache's environment is left alone.
+  CommandBuilder(std::string command, std::string artifact, double timeout_seconds = 0,
+                 std::filesystem::path ccache_basedir = {});
   // The command on one line, at most 60 characters ("..." when cut).
   std::string id_for(const std::string& commit) const override;
   std::string cache_key() const override;
@@ -32,6 +46,7 @@ class CommandBuilder : public Builder {
   std::string command_;
   std::string artifact_;
   double timeout_seconds_;
+  std::vector<std::pair<std::string, std::string>> ccache_env_;
 };
 
 }  // namespace culprit::build

@@ -43,6 +43,8 @@ class KernelBuilder : public Builder {
   // Artifacts in out_dir: bzImage, vmlinux (the signature's source) and
   // .config as built.
   BuildResult build(const BuildRequest& request) override;
+  // syzbot's word, which kernel developers read in its logs.
+  std::string signature_word() const override { return "kernel"; }
 
   // The compiler for a tree of this version, and what `CC --version` says.
   std::string compiler_for(const std::optional<KernelVersion>& version) const;

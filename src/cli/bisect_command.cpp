@@ -17,6 +17,7 @@
 #include "bisect/bisector.h"
 #include "bisect/phase_timing.h"
 #include "build/compiler_table.h"
+#include "build/kernel_builder.h"
 #include "cli/cluster_setup.h"
 #include "cli/commands.h"
 #include "cli/email_options.h"
@@ -73,6 +74,7 @@ struct Options {
   // --cluster slurm[:PARTITION], --cluster-opt, --cluster-submit-timeout (cluster_setup.h)
   std::string cluster, cluster_opt;
   double cluster_submit_timeout = 120;
+  bool no_ccache_env = false;  // leave CCACHE_BASEDIR / CCACHE_NOHASHDIR to the user
 };
 
 // The first signal asks for a clean stop (commands killed, state and JSON
@@ -243,6 +245,9 @@ int bisect_command(const Args& args) {
       ->check(CLI::PositiveNumber);
   app.add_option("--build-timeout", o.build_timeout, "seconds one build may take (0: no limit)");
   app.add_flag("--restart", o.restart, "discard an unfinished bisection with other parameters");
+  app.add_flag("--no-ccache-env", o.no_ccache_env,
+               "leave CCACHE_BASEDIR and CCACHE_NOHASHDIR alone for --build (by default set "
+               "where ccache is installed, so that work trees share its cache)");
   app.add_option("--cache-size", o.cache_size,
                  "limit for build artifacts kept in the state directory (e.g. 20G)");
   app.add_option("--kernel-config", o.kernel_config, "build with the Linux kernel builder");
@@ -373,6 +378,9 @@ int bisect_command(const Args& args) {
   }
 
   if (builder_spec["kind"] == "kernel") builder_spec["build_root"] = state / "kernel-build";
+  // Work trees at other paths share ccache's entries (README: ccache).
+  if (builder_spec["kind"] == "command" && !o.no_ccache_env && build::program_available("ccache"))
+    builder_spec["ccache_basedir"] = state;
   auto builder = make_builder(builder_spec, &repo);
 
   mail.check(o.repo);

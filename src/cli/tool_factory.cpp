@@ -28,7 +28,8 @@ std::unique_ptr<build::Builder> make_builder(const nlohmann::json& spec,
   std::string kind = text(spec, "kind");
   if (kind == "command")
     return std::make_unique<build::CommandBuilder>(text(spec, "command"), text(spec, "artifact"),
-                                                   number(spec, "timeout", 0));
+                                                   number(spec, "timeout", 0),
+                                                   text(spec, "ccache_basedir"));
   if (kind == "kernel") {
     build::KernelBuildOptions k;
     k.config = text(spec, "config");

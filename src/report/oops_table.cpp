@@ -897,6 +897,11 @@ const std::vector<OopsFamily>& kernel_oops_families() {
   return families;
 }
 
+const RE2& common_frame_skips() {
+  static const Pattern re = compile_pattern(join_alternation(kCommonSkips));
+  return *re;
+}
+
 const StackSyntax& stack_syntax() {
   static const StackSyntax syntax = [] {
     StackSyntax s;

@@ -57,6 +57,9 @@ struct StackSyntax {
 
 const std::vector<OopsFamily>& kernel_oops_families();
 const StackSyntax& stack_syntax();
+// Frames every family passes over (printing, checking, allocating, locking):
+// where a report is raised, not where the bug is. Matched anywhere in a name.
+const RE2& common_frame_skips();
 // Oops lines in the middle of a report that do not start a second report.
 const RE2& report_start_ignores();
 // Messages with a stack trace that are not bugs themselves.

@@ -30,27 +30,6 @@ std::vector<Line> lines_of(std::string_view log) {
   return out;
 }
 
-// Frames inside the sanitizer runtime, the C library's memory functions
-// and the allocator are where the error was noticed, not where it is.
-bool is_runtime_frame(std::string_view function, std::string_view location) {
-  static constexpr std::array<std::string_view, 6> kPrefixes = {
-      "__interceptor_", "__asan", "__sanitizer", "__ubsan", "__msan", "__tsan"};
-  for (auto p : kPrefixes)
-    if (function.substr(0, p.size()) == p) return true;
-  if (location.find("libsanitizer") != std::string_view::npos ||
-      location.find("compiler-rt") != std::string_view::npos)
-    return true;
-  static constexpr std::array<std::string_view, 22> kLibc = {
-      "malloc",         "free",    "calloc", "realloc", "memcpy", "memmove",           "memset",
-      "memcmp",         "strlen",  "strcpy", "strncpy", "strcmp", "strncmp",           "strcat",
-      "printf",         "fprintf", "puts",   "abort",   "raise",  "__libc_start_main", "_start",
-      "operator delete"};
-  for (auto f : kLibc)
-    if (function == f) return true;
-  return function.substr(0, 9) == "operator " || function.substr(0, 7) == "__libc_" ||
-         function.substr(0, 6) == "__GI_";
-}
-
 // "    #3 0x55d0c0de in cache_lookup /src/cache.c:42" -> function, location.
 bool parse_frame(std::string_view line, std::string* function, std::string* location) {
   static const RE2 re(
@@ -151,6 +130,25 @@ std::string killed_by(std::string_view line) {
 }
 
 }  // namespace
+
+bool is_runtime_frame(std::string_view function, std::string_view location) {
+  static constexpr std::array<std::string_view, 6> kPrefixes = {
+      "__interceptor_", "__asan", "__sanitizer", "__ubsan", "__msan", "__tsan"};
+  for (auto p : kPrefixes)
+    if (function.substr(0, p.size()) == p) return true;
+  if (location.find("libsanitizer") != std::string_view::npos ||
+      location.find("compiler-rt") != std::string_view::npos)
+    return true;
+  static constexpr std::array<std::string_view, 22> kLibc = {
+      "malloc",         "free",    "calloc", "realloc", "memcpy", "memmove",           "memset",
+      "memcmp",         "strlen",  "strcpy", "strncpy", "strcmp", "strncmp",           "strcat",
+      "printf",         "fprintf", "puts",   "abort",   "raise",  "__libc_start_main", "_start",
+      "operator delete"};
+  for (auto f : kLibc)
+    if (function == f) return true;
+  return function.substr(0, 9) == "operator " || function.substr(0, 7) == "__libc_" ||
+         function.substr(0, 6) == "__GI_";
+}
 
 std::optional<CrashReport> find_user_space_crash(std::string_view log) {
   // Cheap filter: the no-crash path must stay fast on large logs.

@@ -437,6 +437,22 @@ TEST(Engine, PosteriorIsNotDerailedByAStrayUnrelatedCrash) {
   EXPECT_EQ(res.commits.at(0).hash, "c30");
 }
 
+// Issue 18: the culprit's first runs all crashed with something else
+// first. Before, two such runs gave the commit up, and the search stopped
+// at an even split between it and its child ("no test is worth its cost
+// any more"): inconclusive. Its runs now count for the share that said
+// something, and it is tested again.
+TEST(Engine, PosteriorComesBackToACommitWhoseFirstRunsCrashedOtherwise) {
+  auto r = linear(40);
+  r.bug = 30;
+  for (int i = 0; i < 4; ++i) r.stray.insert({"c30", i});
+  Engine e(r, "posterior");
+  auto res = e.cause(39, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c30");
+  EXPECT_FALSE(e.logged("no test is worth its cost any more"));
+}
+
 TEST(Engine, PosteriorWithoutVerification) {
   auto r = linear(30);
   r.bug = 12;

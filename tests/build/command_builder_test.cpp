@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <optional>
+
 #include "build/signature.h"
 #include "support/test_support.h"
 #include "util/text.h"
@@ -225,6 +228,73 @@ TEST(CommandBuilderId, OneLineAtMostSixtyCharacters) {
 TEST(CommandBuilderKey, CommandAndArtifact) {
   EXPECT_EQ(CommandBuilder("make", "vmlinux").cache_key(), "command:make|artifact:vmlinux");
   EXPECT_EQ(CommandBuilder("make", "").cache_key(), "command:make|artifact:");
+}
+
+// Sets or clears an environment variable for one test, restoring it after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value)
+      ::setenv(name, value, 1);
+    else
+      ::unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST_F(CommandBuilderTest, CcacheSettingsForWorkTreesUnlessTheUserHasTheirOwn) {
+  ScopedEnv basedir("CCACHE_BASEDIR", nullptr), nohashdir("CCACHE_NOHASHDIR", nullptr);
+  const std::string show = "echo \"[$CCACHE_BASEDIR] [$CCACHE_NOHASHDIR]\" > env.txt";
+  CommandBuilder shared(show, "", 0, dir_.path());
+  ASSERT_TRUE(shared.build(req_).ok);
+  EXPECT_EQ(trim(read_file(dir_ / "src" / "env.txt")), "[" + dir_.path().string() + "] [1]");
+  CommandBuilder plain(show, "");
+  ASSERT_TRUE(plain.build(req_).ok);
+  EXPECT_EQ(trim(read_file(dir_ / "src" / "env.txt")), "[] []");
+  ScopedEnv mine("CCACHE_BASEDIR", "/home/me");
+  CommandBuilder theirs(show, "", 0, dir_.path());
+  ASSERT_TRUE(theirs.build(req_).ok);
+  EXPECT_EQ(trim(read_file(dir_ / "src" / "env.txt")), "[/home/me] [1]");
+}
+
+// The point of it: the same file compiled through ccache in two work trees
+// at different paths, with absolute paths and debug info as make often
+// does, is a cache hit the second time.
+TEST_F(CommandBuilderTest, CcacheHitsAcrossWorkTrees) {
+  if (sh("command -v ccache", {}, false).exit_code != 0) GTEST_SKIP() << "ccache is not installed";
+  ScopedEnv basedir("CCACHE_BASEDIR", nullptr), nohashdir("CCACHE_NOHASHDIR", nullptr);
+  auto cache = dir_ / "ccache";
+  std::string cc = "CCACHE_DIR=" + cache.string() + " ccache gcc -g -c \"$PWD/f.c\" -o f.o";
+  auto stats = [&] { return sh("CCACHE_DIR=" + cache.string() + " ccache --print-stats").output; };
+  for (const char* tree : {"wt0", "wt1"}) {
+    std::filesystem::create_directories(dir_ / tree);
+    write_file_atomic(dir_ / tree / "f.c", "int f(int x) { return x + 1; }\n");
+  }
+  auto build_in = [&](const char* tree, const std::filesystem::path& basedir_for) {
+    BuildRequest req = req_;
+    req.source_dir = dir_ / tree;
+    CommandBuilder b(cc, "", 0, basedir_for);
+    auto r = b.build(req);
+    ASSERT_TRUE(r.ok) << r.error_line;
+  };
+  build_in("wt0", {});
+  build_in("wt1", {});
+  EXPECT_NE(stats().find("direct_cache_hit\t0"), std::string::npos)
+      << "without the settings, another path is another entry";
+  std::filesystem::remove_all(cache);
+  build_in("wt0", dir_.path());
+  build_in("wt1", dir_.path());
+  EXPECT_NE(stats().find("direct_cache_hit\t1"), std::string::npos) << stats();
 }
 
 }  // namespace

@@ -140,6 +140,7 @@ class KernelBuilderTest : public ::testing::Test {
 
 TEST_F(KernelBuilderTest, BuildsOutOfTreeReproduciblyAndIncrementally) {
   KernelBuilder b(options_);
+  EXPECT_EQ(b.signature_word(), "kernel") << "syzbot's word, as kernel developers read it";
   auto first = b.build(request("a"));
   ASSERT_TRUE(first.ok) << first.error_line << "\n" << read_file(dir_ / "logs/a.log");
   for (const char* f : {"bzImage", "vmlinux", "config"})

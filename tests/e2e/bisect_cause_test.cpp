@@ -6,6 +6,7 @@ namespace culprit::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // v1.0 .. v1.3 on a linear history with a feature branch merged in; the bug
 // comes in at `bug_at`.
@@ -200,7 +201,11 @@ TEST_F(CauseBisection, IdenticalBinariesReuseResults) {
   auto o = bisect("--commit " + tip + " --good " + c[1]);
   ASSERT_EQ(o.status, 0) << o.output;
   EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{bug});
+  // Not a kernel: the log says "build signature" (issue 18, point 4).
+  EXPECT_THAT(o.output, HasSubstr("build signature matches "));
   EXPECT_THAT(o.output, HasSubstr("reusing its result"));
+  EXPECT_THAT(o.output, HasSubstr("\nbuild signature: "));
+  EXPECT_THAT(o.output, Not(HasSubstr("kernel signature")));
   int reused = 0, builds = 0;
   for (const auto& step : o.result["steps"])
     if (step.contains("reused_from")) ++reused;

@@ -113,7 +113,11 @@ TEST_F(PosteriorBisection, AParentTakenAsGoodThatCrashesLeavesTheResultUnverifie
 
 // The culprit's change was edited later: it does not revert cleanly, which
 // is said, and the other checks decide.
-TEST_F(PosteriorBisection, RevertCheckIsSkippedWhenTheCulpritDoesNotRevertCleanly) {
+// Issue 18, point 3: on a long range the revert on top of --commit
+// conflicts with later work on the same lines; the culprit is then reverted
+// on top of its nearest tested descendant that crashed, where it still
+// reverts cleanly, and the JSON and the log say where.
+TEST_F(PosteriorBisection, RevertCheckTriesANearerCrashingDescendantWhenTheCommitConflicts) {
   std::vector<std::string> c;
   for (int i = 0; i < 20; ++i)
     c.push_back(i == 7    ? code_commit(i, "bug.txt", "BUG\n")
@@ -121,9 +125,44 @@ TEST_F(PosteriorBisection, RevertCheckIsSkippedWhenTheCulpritDoesNotRevertCleanl
                           : code_commit(i));
   auto o = bisect("--good " + c[0] + " --commit " + c.back());
   ASSERT_EQ(o.status, 0) << o.output;
+  ASSERT_EQ(o.result["verdict"], "found") << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{c[7]}) << o.output;
+  const auto& rev = o.result["verification"]["revert"];
+  ASSERT_TRUE(rev.contains("failed")) << rev.dump();
+  EXPECT_EQ(rev["failed"][0]["onto"], c.back());
+  EXPECT_THAT(rev["failed"][0]["reason"].get<std::string>(), HasSubstr("bug.txt"));
+  // Reverted where bug.txt is still as the culprit wrote it, on a commit
+  // the bisection saw crash.
+  ASSERT_TRUE(rev.contains("onto")) << rev.dump();
+  const std::string onto = rev["onto"];
+  auto at = std::find(c.begin(), c.end(), onto);
+  ASSERT_NE(at, c.end());
+  EXPECT_GT(at - c.begin(), 7);
+  EXPECT_LT(at - c.begin(), 12);
+  EXPECT_EQ(rev["crashed"], 0);
+  EXPECT_TRUE(rev["passed"].get<bool>()) << rev.dump();
+  EXPECT_TRUE(o.result["verification"]["passed"].get<bool>());
+  EXPECT_THAT(o.output, HasSubstr("revert check: cannot revert " + c[7].substr(0, 12) +
+                                  " on top of " + c.back().substr(0, 12)));
+  EXPECT_THAT(o.output, HasSubstr("revert check: " + c[7].substr(0, 12) + " reverted on top of " +
+                                  onto.substr(0, 12)));
+}
+
+// Where every crashing descendant changed the culprit's lines again, the
+// revert check is skipped and says why; the other checks decide.
+TEST_F(PosteriorBisection, RevertCheckIsSkippedWhenTheCulpritRevertsCleanlyNowhere) {
+  std::vector<std::string> c;
+  for (int i = 0; i < 20; ++i)
+    c.push_back(i == 7   ? code_commit(i, "bug.txt", "BUG\n")
+                : i == 8 ? code_commit(i, "bug.txt", "BUG\nBUG again\n")
+                         : code_commit(i));
+  auto o = bisect("--good " + c[0] + " --commit " + c.back());
+  ASSERT_EQ(o.status, 0) << o.output;
   EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{c[7]}) << o.output;
   const auto& v = o.result["verification"];
   EXPECT_THAT(v["revert"]["skipped"].get<std::string>(), HasSubstr("bug.txt")) << v.dump();
+  EXPECT_THAT(v["revert"]["skipped"].get<std::string>(), HasSubstr("tested descendant"));
+  EXPECT_GE(v["revert"]["failed"].size(), 2u) << v.dump();
   EXPECT_TRUE(v["revert"]["passed"].is_null());
   EXPECT_TRUE(v["passed"].get<bool>()) << v.dump();
   EXPECT_GE(o.result["confidence"].get<double>(), 0.95);
