@@ -9,10 +9,12 @@ namespace culprit::cluster::slurm {
 namespace {
 
 // Cleanup and queries must work after Ctrl-C, and never hang culprit.
-ProcessResult run_client(const std::vector<std::string>& argv, double timeout, bool survive) {
+ProcessResult run_client(const std::vector<std::string>& argv, double timeout, bool survive,
+                         bool hands_over = false) {
   ProcessOptions o;
   o.timeout_seconds = timeout;
   o.survives_interrupt = survive;
+  o.outlives_culprit = hands_over;
   o.max_output = 1 << 20;
   try {
     return run_argv(argv, o);
@@ -40,7 +42,9 @@ std::string last_line(const std::string& text) {
 Submission sbatch(const std::vector<std::string>& args, double timeout_seconds) {
   std::vector<std::string> argv = {"sbatch", "--parsable"};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto p = run_client(argv, timeout_seconds, false);
+  // The job gets sbatch's environment: unmarked, a culprit killed now
+  // leaves its jobs to Slurm and to the resumed culprit that adopts them.
+  auto p = run_client(argv, timeout_seconds, false, true);
   Submission s;
   if (p.timed_out) {
     s.timed_out = true;

@@ -62,6 +62,15 @@ RunOutcome outcome_from_process(int status, bool timed_out, const std::string& o
   if (status == 0) return not_run(RunStatus::ok, "");
   if (status == 125) return not_run(RunStatus::untestable, "exit status 125");
   const int sig = status - 128;
+  // These come from outside the program under test: the OOM killer, a
+  // cancelled or preempted cluster job (Slurm signals every process of the
+  // job, the test's possibly before the worker's), an operator. A verdict
+  // from them would blame the commit for the machine.
+  if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+    return not_run(RunStatus::infra_error,
+                   killed_by(sig) +
+                       " from outside the test (out of memory, a cancelled job, an "
+                       "operator): not a verdict");
   if (sig > 0 && sig < NSIG) return crashed(killed_by(sig), sig == SIGABRT ? "ABORT" : "SIGNAL");
   return crashed("exit status " + std::to_string(status), "");
 }

@@ -95,11 +95,12 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
   // command starts, should culprit end before it (process_guardian.h).
   auto env = options.env;
   std::erase_if(env, [](const auto& kv) { return kv.first == kMarkerVariable; });
-  env.emplace_back(kMarkerVariable, command_marker());
+  if (!options.outlives_culprit) env.emplace_back(kMarkerVariable, command_marker());
+  const std::string marker_prefix = std::string(kMarkerVariable) + "=";
   std::vector<std::string> env_store;
   for (char** e = environ; *e; ++e) {
     std::string_view kv(*e);
-    bool overridden = false;
+    bool overridden = options.outlives_culprit && kv.starts_with(marker_prefix);
     for (const auto& [k, v] : env)
       if (kv.size() > k.size() && kv.substr(0, k.size()) == k && kv[k.size()] == '=')
         overridden = true;

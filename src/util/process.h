@@ -15,10 +15,10 @@
 namespace culprit {
 
 struct ProcessOptions {
-  std::filesystem::path cwd;                                // empty: inherit
-  std::vector<std::pair<std::string, std::string>> env;     // added to the environment
-  double timeout_seconds = 0;                               // 0: no limit
-  std::filesystem::path log_path;                           // empty: a temporary file
+  std::filesystem::path cwd;                             // empty: inherit
+  std::vector<std::pair<std::string, std::string>> env;  // added to the environment
+  double timeout_seconds = 0;                            // 0: no limit
+  std::filesystem::path log_path;                        // empty: a temporary file
   std::size_t max_output = 8 << 20;  // bytes of output kept in ProcessResult::output (the tail)
   // Sees the output while the command runs: called from the read loop with
   // each new piece of output, and with an empty piece at least every 50 ms
@@ -30,17 +30,23 @@ struct ProcessOptions {
   // after an interrupt (cancelling cluster jobs), which must not be killed
   // by it. Set a timeout.
   bool survives_interrupt = false;
+  // Not ended with culprit: what it starts is handed to another owner. For
+  // sbatch, whose environment becomes the job's: a Slurm job belongs to
+  // Slurm (cancelled with scancel, adopted by a resumed culprit), and a
+  // killed culprit's guardian must not kill it where the job runs on this
+  // machine. The command is not marked (process_guardian.h).
+  bool outlives_culprit = false;
 };
 
 struct ProcessResult {
-  int exit_code = -1;    // valid when signal == 0 and !timed_out
-  int signal = 0;        // the signal that ended the shell, 0 if it exited
+  int exit_code = -1;  // valid when signal == 0 and !timed_out
+  int signal = 0;      // the signal that ended the shell, 0 if it exited
   bool timed_out = false;
   bool start_failed = false;
   bool interrupted = false;  // culprit was asked to stop; the command was killed
   bool stopped = false;      // ProcessOptions::watch asked to stop; the command was killed
   double seconds = 0;
-  std::string output;    // stdout+stderr, possibly only the last max_output bytes
+  std::string output;  // stdout+stderr, possibly only the last max_output bytes
 
   // The shell's status as `$?` would show it: exit code, or 128+signal.
   int status() const { return signal ? 128 + signal : exit_code; }

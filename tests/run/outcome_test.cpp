@@ -1,4 +1,5 @@
 // The outcome of one test run from exit status and output (INTERFACE.md).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -64,12 +65,22 @@ TEST(Outcome, SignalNames) {
   auto abrt = outcome_from_process(128 + SIGABRT, false, "");
   EXPECT_EQ(abrt.title, "killed by SIGABRT");
   EXPECT_EQ(abrt.type, "ABORT");
-  EXPECT_EQ(outcome_from_process(128 + SIGKILL, false, "").title, "killed by SIGKILL");
   EXPECT_EQ(outcome_from_process(128 + SIGBUS, false, "").title, "killed by SIGBUS");
   EXPECT_EQ(outcome_from_process(128 + SIGFPE, false, "").title, "killed by SIGFPE");
   // Real-time signals have no short name.
   EXPECT_EQ(outcome_from_process(128 + SIGRTMIN + 2, false, "").title,
             "killed by signal " + std::to_string(SIGRTMIN + 2));
+}
+
+// A SIGTERM or SIGKILL the test did not send itself is the machine's (OOM
+// killer, Slurm cancelling or preempting the job): before, a cancelled
+// cluster job's run was recorded as a crash titled "killed by SIGTERM".
+TEST(Outcome, KilledFromOutsideIsNotAVerdict) {
+  for (int sig : {SIGKILL, SIGTERM, SIGINT, SIGHUP}) {
+    auto o = outcome_from_process(128 + sig, false, "");
+    EXPECT_EQ(o.status, RunStatus::infra_error) << sig;
+    EXPECT_THAT(o.title, ::testing::HasSubstr("not a verdict")) << sig;
+  }
 }
 
 TEST(Outcome, TimeoutIsAHang) {

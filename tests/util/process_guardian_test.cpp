@@ -60,6 +60,21 @@ TEST(ProcessGuardian, CommandsCarryThisProcesssMarker) {
   EXPECT_EQ(command_marker(), marker) << "one marker for the whole process";
 }
 
+// sbatch's environment becomes the job's: a marked job running on this
+// machine was killed by a SIGKILLed culprit's guardian, so the resumed
+// culprit could not adopt it and ran each run twice (SlurmE2E.Sigkill...).
+TEST(ProcessGuardian, ACommandThatOutlivesCulpritIsNotMarked) {
+  ProcessOptions o;
+  o.outlives_culprit = true;
+  o.env = {{kMarkerVariable, "not-this"}};
+  auto r = run_shell(std::string("printf %s \"${") + kMarkerVariable + "-unset}\"", o);
+  EXPECT_EQ(r.output, "unset");
+  ::setenv(kMarkerVariable, "inherited", 1);  // culprit started by another culprit
+  r = run_shell(std::string("printf %s \"${") + kMarkerVariable + "-unset}\"", o);
+  ::unsetenv(kMarkerVariable);
+  EXPECT_EQ(r.output, "unset");
+}
+
 // What a command left running (here in a session of its own, out of reach of
 // its process group) dies with the marker's owner: its marked processes and
 // every member of their process groups, also one that dropped the marker.
