@@ -6,7 +6,9 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -81,13 +83,27 @@ struct Options {
 // written); a second one, while culprit is still busy stopping (a slow disk,
 // a locked state database, a command that does not die), ends it at once:
 // the process guardian kills what its commands started, and the same
-// command resumes from what was recorded.
+// command resumes from what was recorded. Signals within half a second of the
+// first are the same request delivered twice: `timeout` signals its child
+// and then its whole process group, a terminal's Ctrl-C reaches every
+// process of the foreground group.
+std::atomic<long long> first_signal_ns{0};
+
+long long monotonic_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);  // async-signal-safe
+  return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
 void on_signal(int) {
+  const long long now = monotonic_ns();
   if (interrupt_requested()) {
+    if (now - first_signal_ns.load() < 500000000LL) return;
     static const char kMessage[] = "culprit: interrupted again: stopping now\n";
     (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
     ::_exit(3);
   }
+  first_signal_ns.store(now);
   request_interrupt();
 }
 
