@@ -1,9 +1,6 @@
-// Config minimisation through the engine's API on a miniature kbuild: a fake
-// kernel tree whose Makefile implements defconfig, olddefconfig (the last
-// value wins; BUGGY selects HELPER; the OPT_3x options depend on MENU) and
-// a "bzImage" that is a shell script crashing when BUGGY and HELPER are both
-// on. The real kernel builder settles and builds it; the command runner
-// runs it.
+// Config minimisation through the engine's API on the miniature kbuild
+// (support/mini_kbuild.h): the real kernel builder settles and builds it,
+// the command runner runs its "bzImage".
 #include "bisect/config_minimization.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +10,7 @@
 #include "build/kconfig_file.h"
 #include "build/kernel_builder.h"
 #include "run/command_runner.h"
+#include "support/mini_kbuild.h"
 #include "support/test_support.h"
 #include "util/hash.h"
 #include "util/text.h"
@@ -22,55 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using culprit::testing::TempDir;
-
-constexpr const char* kMakefile = R"(VERSION = 6
-PATCHLEVEL = 1
-SUBLEVEL = 0
-.PHONY: defconfig olddefconfig bzImage
-defconfig:
-	printf 'CONFIG_64BIT=y\nCONFIG_PRINTK=y\n# CONFIG_BUGGY is not set\n' > $(O)/.config
-	sh $(CURDIR)/scripts/olddefconfig.sh $(O)/.config
-olddefconfig:
-	sh $(CURDIR)/scripts/olddefconfig.sh $(O)/.config
-bzImage:
-	sh $(CURDIR)/scripts/build.sh $(O)
-)";
-
-// olddefconfig in miniature: one line per symbol (the last value wins),
-// sorted, with BUGGY selecting HELPER and OPT_3x depending on MENU.
-constexpr const char* kOlddefconfig = R"(cfg=$1
-awk '
-/^CONFIG_[A-Za-z0-9_]+=/ { s = substr($0, 8); i = index(s, "="); v[substr(s, 1, i - 1)] = substr(s, i + 1); next }
-/^# CONFIG_[A-Za-z0-9_]+ is not set/ { v[substr($2, 8)] = "n"; next }
-END {
-  if (v["BUGGY"] == "y") v["HELPER"] = "y"
-  for (k in v) if (k ~ /^OPT_3/ && v["MENU"] != "y") v[k] = "n"
-  for (k in v) printf "%s\t%s\n", k, v[k]
-}' "$cfg" | sort | awk -F '\t' '{ if ($2 == "n") print "# CONFIG_" $1 " is not set"; else print "CONFIG_" $1 "=" $2 }' > "$cfg.new"
-mv "$cfg.new" "$cfg"
-echo settled >> "$(dirname "$cfg")/settles"
-)";
-
-// The "kernel": OPT_1 without OPT_5 does not build; BUGGY with HELPER crashes.
-constexpr const char* kBuild = R"(O=$1
-echo build >> "$O/builds"
-if grep -q '^CONFIG_OPT_1=y' "$O/.config" && ! grep -q '^CONFIG_OPT_5=y' "$O/.config"; then
-  echo 'drivers/opt.c:1:1: error: OPT_1 needs OPT_5' >&2
-  exit 1
-fi
-mkdir -p "$O/arch/x86/boot"
-{
-  echo 'echo booted'
-  if grep -q '^CONFIG_BUGGY=y' "$O/.config" && grep -q '^CONFIG_HELPER=y' "$O/.config"; then
-    echo "echo 'kernel BUG at drivers/buggy.c:42!'"
-    echo "echo 'invalid opcode: 0000 [#1] SMP'"
-    echo "echo 'RIP: 0010:buggy_read+0x10/0x20'"
-    echo 'exit 1'
-  fi
-  echo 'exit 0'
-} > "$O/vmlinux"
-cp "$O/vmlinux" "$O/arch/x86/boot/bzImage"
-)";
 
 // The tree is the work tree: the minimisation checks out one commit.
 class FixedTree : public Workspace {
@@ -86,15 +35,8 @@ class FixedTree : public Workspace {
 class ConfigMinimizationTest : public ::testing::Test {
  protected:
   ConfigMinimizationTest() : tree_(dir_ / "worktrees/0") {
-    fs::create_directories(dir_ / "worktrees/0/scripts");
-    write_file_atomic(src() / "Makefile", kMakefile);
-    write_file_atomic(src() / "scripts/olddefconfig.sh", kOlddefconfig);
-    write_file_atomic(src() / "scripts/build.sh", kBuild);
-    // The bug's config: the baseline's, 40 unrelated options, BUGGY (HELPER
-    // comes with it) and MENU.
-    std::string bug = "CONFIG_64BIT=y\nCONFIG_PRINTK=y\n";
-    for (int i = 0; i < 40; ++i) bug += "CONFIG_OPT_" + std::to_string(i) + "=y\n";
-    bug += "CONFIG_BUGGY=y\nCONFIG_HELPER=y\nCONFIG_MENU=y\nCONFIG_NAME=\"syzkaller\"\n";
+    culprit::testing::write_mini_kbuild(src(), true);
+    std::string bug = culprit::testing::mini_bug_config();
     bug_ = bug;
     write_file_atomic(dir_ / "bug.config", bug);
     build::KernelBuildOptions k;
