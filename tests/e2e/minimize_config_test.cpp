@@ -35,7 +35,8 @@ class MinimizeConfig : public BisectE2E {
            shell_quote((tmp_ / "state").string()) + " --json " +
            shell_quote((tmp_ / "result.json").string()) + " --good " + good + " --commit " + start +
            " --kernel-config " + shell_quote((tmp_ / "bug.config").string()) +
-           " --minimize-config --build-jobs 1 --runs 2 --test " + shell_quote(test);
+           " --minimize-config --build-jobs 1 --runs 2 --html " +
+           shell_quote((tmp_ / "report.html").string()) + " --test " + shell_quote(test);
   }
   // "build <config hash>" lines of every build, in order.
   std::vector<std::string> builds() {
@@ -74,6 +75,9 @@ TEST_F(MinimizeConfig, BisectsWithTheMinimisedConfig) {
   for (std::size_t i = static_cast<std::size_t>(trials); i < all.size(); ++i)
     EXPECT_EQ(all[i], "build " + m["config_sha256"].get<std::string>().substr(0, 16)) << i;
   EXPECT_NE(r.output.find("kept 1 of 44 options"), std::string::npos) << r.output;
+  std::string page = read_file(tmp_ / "report.html");
+  EXPECT_NE(page.find("<h2>Config minimisation</h2>"), std::string::npos);
+  EXPECT_NE(page.find("minimized.config"), std::string::npos);
   std::printf("e2e: %d minimisation builds, %zu search builds, %d builds in the JSON\n", trials,
               all.size() - static_cast<std::size_t>(trials), j["builds"].get<int>());
 }
