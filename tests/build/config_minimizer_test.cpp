@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -51,6 +52,16 @@ TEST(ConfigMinimizer, FindsOneNeededOptionAmongMany) {
   EXPECT_EQ(r.tests, static_cast<int>(w.tested.size()));
   // Halving: about two tests per halving of 40, plus the full and the empty set.
   EXPECT_LE(r.tests, 14) << r.tests;
+  // A few hundred (the README's figure for the default budget of 30).
+  for (std::size_t needed : {0, 150, 299}) {
+    World big;
+    big.count = 300;
+    big.needed = {needed};
+    auto b = minimize_options(big.count, big.callbacks(), 0);
+    EXPECT_EQ(b.kept, OptionSet{needed});
+    EXPECT_LE(b.tests, 20) << needed;
+    std::printf("one needed option (%zu) among 300: %d tests\n", needed, b.tests);
+  }
 }
 
 TEST(ConfigMinimizer, FindsTwoNeededOptionsAmongMany) {
