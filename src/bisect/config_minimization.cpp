@@ -71,6 +71,10 @@ ConfigMinimization::Trial ConfigMinimization::trial(const std::string& settled,
   } else {
     run_trial(key, settled, target, rec);
   }
+  if (rec.built) {
+    last_built_[key.config_hash] = {options_.dir / key.config_hash.substr(0, 16) / "out",
+                                    rec.signature, rec.build_seconds};
+  }
   result_.build_seconds += rec.build_seconds;
   result_.test_seconds += rec.test_seconds;
   log_.line(fmt::format("config {} ({}): {}{}", name, what,
@@ -107,6 +111,7 @@ ConfigMinimization::Trial ConfigMinimization::run_trial(const store::ConfigTrial
   }
   rec.build_seconds = b.seconds;
   rec.built = b.ok;
+  rec.signature = b.signature;
   if (!b.ok) {
     rec.detail = "build failed: " + b.error_line;
     trials_.save_trial(rec);
@@ -163,6 +168,28 @@ ConfigMinimization::Trial ConfigMinimization::run_trial(const store::ConfigTrial
   }
   trials_.save_trial(rec);
   return {rec.reproduced, rec.title};
+}
+
+void hand_over_build(const ConfigMinimizeResult& result, const std::string& commit,
+                     const std::string& tree, const std::string& builder_key,
+                     const fs::path& out_dir, store::Journal& journal) {
+  if (result.artifacts.empty() || result.signature.empty()) return;
+  if (journal.find_build(commit, builder_key)) return;
+  std::error_code ec;
+  if (!fs::is_directory(result.artifacts, ec)) return;
+  // Copied before the record: a kill in between copies again on resume.
+  fs::create_directories(out_dir);
+  fs::copy(result.artifacts, out_dir,
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  store::BuildRecord rec;
+  rec.commit = commit;
+  rec.tree = tree;
+  rec.builder_key = builder_key;
+  rec.ok = true;
+  rec.signature = result.signature;
+  rec.log_path = (result.artifacts.parent_path() / "build.log").string();
+  rec.seconds = result.kept_build_seconds;
+  journal.save_build(rec);
 }
 
 ConfigMinimizeResult ConfigMinimization::run(const std::string& baseline_name) {
@@ -232,6 +259,11 @@ ConfigMinimizeResult ConfigMinimization::run(const std::string& baseline_name) {
     return result_;
   }
   result_.config = settled_by_key.at(m.key);
+  if (auto it = last_built_.find(m.key); it != last_built_.end()) {
+    result_.artifacts = it->second.dir;
+    result_.signature = it->second.signature;
+    result_.kept_build_seconds = it->second.seconds;
+  }
   result_.config_hash = m.key;
   for (auto i : m.kept)
     result_.kept.push_back(build::kconfig_line({diffs[i].symbol, diffs[i].value}));

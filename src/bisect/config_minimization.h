@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "build/kconfig_tool.h"
 #include "run/runner.h"
 #include "store/config_trials.h"
+#include "store/journal.h"
 
 namespace culprit::bisect {
 
@@ -45,10 +47,24 @@ struct ConfigMinimizeResult {
   int differing = 0;                  // options where the bug's config differs
   std::vector<std::string> kept;      // .config lines of the options kept
   int builds = 0;                     // trials (distinct settled configs), replayed ones too
+  // The kept config's trial build: its artifacts and signature, so that the
+  // commit search need not build the start commit with it again.
+  std::filesystem::path artifacts;
+  std::string signature;
+  double kept_build_seconds = 0;
   bool budget_exhausted = false;
   double build_seconds = 0, test_seconds = 0;
   nlohmann::json to_json() const;
 };
+
+// Records the kept config's trial build as the start commit's build by the
+// commit search's builder (`builder_key`, the commit's git `tree`): its
+// artifacts copied to `out_dir` (the tester's out/<commit>). Nothing when
+// that build is recorded already (a resumed bisection) or the kept config
+// is the bug's own and was never built here.
+void hand_over_build(const ConfigMinimizeResult& result, const std::string& commit,
+                     const std::string& tree, const std::string& builder_key,
+                     const std::filesystem::path& out_dir, store::Journal& journal);
 
 class ConfigMinimization {
  public:
@@ -70,6 +86,12 @@ class ConfigMinimization {
   Trial run_trial(const store::ConfigTrialKey& key, const std::string& settled,
                   const std::string& target, store::ConfigTrialRecord& rec);
 
+  struct Built {
+    std::filesystem::path dir;
+    std::string signature;
+    double seconds = 0;
+  };
+  std::map<std::string, Built> last_built_;  // by settled config hash
   Workspace& workspace_;
   build::KconfigTool& tool_;
   run::TestRunner& runner_;

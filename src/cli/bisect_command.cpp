@@ -554,6 +554,10 @@ int bisect_command(const Args& args) {
     auto spec = builder_spec;
     spec["config"] = minimized->config_path.string();
     minimized_builder = make_builder(spec, &repo);
+    // The start commit's build with the kept config is the last trial's:
+    // the commit search reuses it (out/<commit>, as the tester keeps it).
+    bisect::hand_over_build(*minimized, commit, history->info(commit).tree,
+                            minimized_builder->cache_key(), state / "out" / commit, *store);
   }
   // ---- end of --minimize-config ----
   bisect::TimedBuilder timed_builder(minimized_builder ? *minimized_builder : used_builder, times);

@@ -27,6 +27,7 @@ struct ConfigTrialRecord {
   std::string detail;  // the build error, or what the runs showed, for the log
   int runs = 0;
   double build_seconds = 0, test_seconds = 0;
+  std::string signature;  // the build's, when it built
 };
 
 class ConfigTrialTable {

@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS config_trials (
   runs INTEGER NOT NULL,
   build_seconds REAL NOT NULL,
   test_seconds REAL NOT NULL,
+  signature TEXT NOT NULL,
   PRIMARY KEY (bisection, config_hash, commit_hash, runner_key, target)
 );
 )sql";
@@ -654,10 +655,12 @@ void StateStore::drop_job(std::int64_t bisection, const JobKey& key, int generat
 // ---- end of cluster jobs ----
 
 std::optional<ConfigTrialRecord> StateStore::find_trial(const ConfigTrialKey& key) {
-  Statement q(impl_->db.get(),
-              "SELECT built, reproduced, title, detail, runs, build_seconds, test_seconds FROM "
-              "config_trials WHERE bisection = ? AND config_hash = ? AND commit_hash = ? AND "
-              "runner_key = ? AND target = ?");
+  Statement q(
+      impl_->db.get(),
+      "SELECT built, reproduced, title, detail, runs, build_seconds, test_seconds, signature "
+      "FROM "
+      "config_trials WHERE bisection = ? AND config_hash = ? AND commit_hash = ? AND "
+      "runner_key = ? AND target = ?");
   q.bind(1, impl_->bisection)
       .bind(2, key.config_hash)
       .bind(3, key.commit)
@@ -673,6 +676,7 @@ std::optional<ConfigTrialRecord> StateStore::find_trial(const ConfigTrialKey& ke
   r.runs = static_cast<int>(q.int64(4));
   r.build_seconds = q.real(5);
   r.test_seconds = q.real(6);
+  r.signature = q.text(7);
   return r;
 }
 
@@ -680,8 +684,8 @@ void StateStore::save_trial(const ConfigTrialRecord& r) {
   DurableCommit durable(impl_->db.get());
   Statement q(impl_->db.get(),
               "INSERT INTO config_trials (bisection, config_hash, commit_hash, runner_key, target, "
-              "built, reproduced, title, detail, runs, build_seconds, test_seconds) VALUES (?, ?, "
-              "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+              "built, reproduced, title, detail, runs, build_seconds, test_seconds, signature) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   q.bind(1, impl_->bisection)
       .bind(2, r.key.config_hash)
       .bind(3, r.key.commit)
@@ -693,7 +697,8 @@ void StateStore::save_trial(const ConfigTrialRecord& r) {
       .bind(9, r.detail)
       .bind(10, std::int64_t{r.runs})
       .bind(11, r.build_seconds)
-      .bind(12, r.test_seconds);
+      .bind(12, r.test_seconds)
+      .bind(13, r.signature);
   insert_or_fail(q, "config trial " + r.key.config_hash);
 }
 

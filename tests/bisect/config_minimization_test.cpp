@@ -123,6 +123,43 @@ TEST_F(ConfigMinimizationTest, KeepsTheNeededOptionAndDropsTheRest) {
     }
 }
 
+// The kept config's trial is the start commit's build in the commit search:
+// recorded for the search's builder with its artifacts, never built again.
+TEST_F(ConfigMinimizationTest, TheKeptConfigsBuildIsHandedToTheCommitSearch) {
+  auto r = minimize(options());
+  ASSERT_TRUE(r.reproduced);
+  ASSERT_FALSE(r.signature.empty());
+  write_file_atomic(dir_ / "minimized.config", r.config);
+  build::KernelBuildOptions k;
+  k.config = dir_ / "minimized.config";
+  k.build_root = dir_ / "kernel-build";
+  k.jobs = 1;
+  build::KernelBuilder search(k);
+  store::MemoryJournal journal;
+  std::string commit(40, 'a');
+  auto out = dir_ / "out" / commit;
+  hand_over_build(r, commit, "tree1", search.cache_key(), out, journal);
+  auto rec = journal.find_build(commit, search.cache_key());
+  ASSERT_TRUE(rec);
+  EXPECT_TRUE(rec->ok);
+  EXPECT_EQ(rec->signature, r.signature);
+  EXPECT_EQ(rec->tree, "tree1");
+  EXPECT_EQ(read_file(out / "config"), read_file(r.artifacts / "config"));
+  EXPECT_TRUE(fs::exists(out / "bzImage"));
+  // The same binary as a build by the search's builder would give.
+  build::BuildRequest req;
+  req.commit = commit;
+  req.source_dir = src();
+  req.out_dir = dir_ / "rebuilt";
+  req.signature_file = dir_ / "rebuilt.sig";
+  req.log_path = dir_ / "rebuilt.log";
+  auto rebuilt = search.build(req);
+  ASSERT_TRUE(rebuilt.ok) << rebuilt.error_line;
+  EXPECT_EQ(rebuilt.signature, r.signature);
+  // Recorded once: a resumed bisection finds it and leaves it alone.
+  hand_over_build(r, commit, "tree1", search.cache_key(), out, journal);
+}
+
 TEST_F(ConfigMinimizationTest, StopsAtTheBudgetWithAReproducingConfig) {
   auto r = minimize(options(10));
   ASSERT_TRUE(r.reproduced);

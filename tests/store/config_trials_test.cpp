@@ -20,6 +20,7 @@ TEST(ConfigTrials, ARecordedTrialIsFoundAfterAKillAndRecordedOnce) {
   r.runs = 1;
   r.build_seconds = 12.5;
   r.test_seconds = 2;
+  r.signature = "sig";
   {
     auto s = StateStore::open(dir.path());
     s->begin("{\"p\":1}", false);
@@ -36,6 +37,7 @@ TEST(ConfigTrials, ARecordedTrialIsFoundAfterAKillAndRecordedOnce) {
   EXPECT_EQ(found->detail, r.detail);
   EXPECT_EQ(found->runs, 1);
   EXPECT_DOUBLE_EQ(found->build_seconds, 12.5);
+  EXPECT_EQ(found->signature, "sig");
   for (auto other :
        {ConfigTrialKey{"abd", "c1", "qemu", "BUG: x"},
         ConfigTrialKey{"abc", "c2", "qemu", "BUG: x"}, ConfigTrialKey{"abc", "c1", "cmd", "BUG: x"},
