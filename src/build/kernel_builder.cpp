@@ -136,10 +136,14 @@ std::string KernelBuilder::cache_key() const {
 }
 
 BuildResult KernelBuilder::build(const BuildRequest& req) {
+  return build_config(req, config_text_);
+}
+
+BuildResult KernelBuilder::build_config(const BuildRequest& req, const std::string& config) {
   // Builds run on threads: a failure of culprit's own file handling is the
   // machine's, not a reason to end the process.
   try {
-    return build_checked(req);
+    return build_checked(req, config);
   } catch (const std::exception& e) {
     BuildResult r;
     r.infra = true;
@@ -148,38 +152,33 @@ BuildResult KernelBuilder::build(const BuildRequest& req) {
   }
 }
 
-BuildResult KernelBuilder::build_checked(const BuildRequest& req) {
-  BuildResult r;
-  fs::create_directories(req.out_dir);
+std::string KernelBuilder::make_prefix(const fs::path& source,
+                                       std::optional<KernelVersion>* version_out) const {
   std::optional<KernelVersion> version;
   try {
-    version = KernelVersion::from_makefile(read_text(req.source_dir / "Makefile"));
+    version = KernelVersion::from_makefile(read_text(source / "Makefile"));
   } catch (const std::runtime_error&) {
   }
-  if (!version) {
-    r.error_line = "not a Linux kernel tree: no version in the top-level Makefile";
-    return r;
-  }
+  if (!version)
+    throw std::runtime_error("not a Linux kernel tree: no version in the top-level Makefile");
+  if (version_out) *version_out = version;
   std::string compiler = compiler_for(version);
-  if (!program_available(compiler)) {
-    r.error_line = "compiler " + compiler + " for Linux " + version->str() +
-                   " is not installed (culprit's compiler table; --compiler overrides it)";
-    return r;
-  }
+  if (!program_available(compiler))
+    throw std::runtime_error(
+        "compiler " + compiler + " for Linux " + version->str() +
+        " is not installed (culprit's compiler table; --compiler overrides it)");
   // One build directory per work tree: kbuild's own dependency tracking
   // then rebuilds only what the checkout changed.
-  fs::path obj = options_.build_root / req.source_dir.filename();
-  fs::create_directories(obj);
-  write_text(obj / ".config", adjust_config(config_text_, version));
-
+  fs::path obj = options_.build_root / source.filename();
   std::string cc = ccache_ ? "ccache " + compiler : compiler;
-  std::string make = "make -C " + shell_quote(req.source_dir.string()) +
-                     " O=" + shell_quote(obj.string()) + " " + shell_quote("CC=" + cc) + " -j" +
-                     std::to_string(options_.jobs);
-  std::string command = make + " olddefconfig && " + make + " bzImage";
+  return "make -C " + shell_quote(source.string()) + " O=" + shell_quote(obj.string()) + " " +
+         shell_quote("CC=" + cc) + " -j" + std::to_string(options_.jobs);
+}
+
+ProcessOptions KernelBuilder::make_options(const fs::path& source, const fs::path& log) const {
   ProcessOptions opts;
-  opts.cwd = req.source_dir;
-  opts.log_path = req.log_path;
+  opts.cwd = source;
+  opts.log_path = log;
   opts.timeout_seconds = options_.timeout_seconds;
   opts.env = {{"KBUILD_BUILD_TIMESTAMP", kBuildTimestamp},
               {"KBUILD_BUILD_USER", "culprit"},
@@ -190,7 +189,52 @@ BuildResult KernelBuilder::build_checked(const BuildRequest& req) {
               // Work trees and build directories of all slots share ccache
               // entries: paths below the state directory are made relative.
               {"CCACHE_BASEDIR", options_.build_root.parent_path().string()}};
-  auto p = run_shell(command, opts);
+  return opts;
+}
+
+std::string KernelBuilder::run_config_target(const fs::path& source,
+                                             const std::optional<std::string>& config,
+                                             const std::string& target, const fs::path& log) {
+  std::optional<KernelVersion> version;
+  std::string make = make_prefix(source, &version);
+  fs::path obj = options_.build_root / source.filename();
+  fs::create_directories(obj);
+  if (config) write_text(obj / ".config", adjust_config(*config, version));
+  auto p = run_shell(make + " " + target, make_options(source, log));
+  if (p.status() != 0)
+    throw std::runtime_error("make " + target + " failed (status " + std::to_string(p.status()) +
+                             "; log: " + log.string() + ")");
+  std::string settled = read_text(obj / ".config");
+  // defconfig, then the settings every build gets, settled again.
+  if (!config) return run_config_target(source, settled, "olddefconfig", log);
+  return settled;
+}
+
+std::string KernelBuilder::default_config(const fs::path& source, const fs::path& log) {
+  return run_config_target(source, std::nullopt, "defconfig", log);
+}
+
+std::string KernelBuilder::settle_config(const fs::path& source, const std::string& config,
+                                         const fs::path& log) {
+  return run_config_target(source, config, "olddefconfig", log);
+}
+
+BuildResult KernelBuilder::build_checked(const BuildRequest& req, const std::string& config) {
+  BuildResult r;
+  fs::create_directories(req.out_dir);
+  std::optional<KernelVersion> version;
+  std::string make;
+  try {
+    make = make_prefix(req.source_dir, &version);
+  } catch (const std::runtime_error& e) {
+    r.error_line = e.what();
+    return r;
+  }
+  fs::path obj = options_.build_root / req.source_dir.filename();
+  fs::create_directories(obj);
+  write_text(obj / ".config", adjust_config(config, version));
+  std::string command = make + " olddefconfig && " + make + " bzImage";
+  auto p = run_shell(command, make_options(req.source_dir, req.log_path));
   r.seconds = p.seconds;
   if (auto machine = machine_failure(p, options_.timeout_seconds, "make")) {
     r.infra = true;

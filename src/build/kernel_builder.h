@@ -17,6 +17,8 @@
 
 #include "build/builder.h"
 #include "build/compiler_table.h"
+#include "build/kconfig_tool.h"
+#include "util/process.h"
 
 namespace culprit::build {
 
@@ -33,7 +35,7 @@ struct KernelBuildOptions {
       file_at;
 };
 
-class KernelBuilder : public Builder {
+class KernelBuilder : public Builder, public KconfigTool {
  public:
   // Throws UserError when the config cannot be read, or make, flex, bison,
   // bc or the --compiler are missing (naming the package to install).
@@ -46,12 +48,30 @@ class KernelBuilder : public Builder {
   // syzbot's word, which kernel developers read in its logs.
   std::string signature_word() const override { return "kernel"; }
 
+  // ---- KconfigTool (config minimisation), in the work tree's build directory ----
+  std::string default_config(const std::filesystem::path& source,
+                             const std::filesystem::path& log) override;
+  std::string settle_config(const std::filesystem::path& source, const std::string& config,
+                            const std::filesystem::path& log) override;
+  BuildResult build_config(const BuildRequest& request, const std::string& config) override;
+
   // The compiler for a tree of this version, and what `CC --version` says.
   std::string compiler_for(const std::optional<KernelVersion>& version) const;
   std::string compiler_version_line(const std::string& compiler) const;
 
  private:
-  BuildResult build_checked(const BuildRequest& request);
+  BuildResult build_checked(const BuildRequest& request, const std::string& config);
+  // `make -C source O=... CC=... -jN` for the tree's compiler; throws
+  // std::runtime_error when the tree has no version or its compiler is missing.
+  std::string make_prefix(const std::filesystem::path& source,
+                          std::optional<KernelVersion>* version = nullptr) const;
+  ProcessOptions make_options(const std::filesystem::path& source,
+                              const std::filesystem::path& log) const;
+  // Runs `make TARGET` (olddefconfig, defconfig) with the adjusted `config`
+  // (none: none written) and returns the .config it leaves.
+  std::string run_config_target(const std::filesystem::path& source,
+                                const std::optional<std::string>& config, const std::string& target,
+                                const std::filesystem::path& log);
 
   KernelBuildOptions options_;
   std::string config_text_;

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bisect/bisector.h"
+#include "bisect/config_minimization.h"
 #include "bisect/phase_timing.h"
 #include "build/compiler_table.h"
 #include "build/kernel_builder.h"
@@ -77,6 +78,13 @@ struct Options {
   std::string cluster, cluster_opt;
   double cluster_submit_timeout = 120;
   bool no_ccache_env = false;  // leave CCACHE_BASEDIR / CCACHE_NOHASHDIR to the user
+  // --minimize-config (kernel builder): ddmin over the options where
+  // --kernel-config differs from --baseline-config (default: defconfig).
+  bool minimize_config = false;
+  std::string baseline_config;
+  // About twice log2 of a few hundred options plus the two ends: a single
+  // guarding option among 300 is found within it (README: config minimisation).
+  int minimize_budget = 30;
 };
 
 // The first signal asks for a clean stop (commands killed, state and JSON
@@ -169,6 +177,11 @@ nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const 
   // before --title existed still resume.
   if (!o.title.empty()) j["title"] = o.title;
   if (!o.cluster.empty()) j["cluster"] = o.cluster;
+  if (o.minimize_config) {
+    j["minimize_config"] = true;
+    j["baseline_config"] = o.baseline_config.empty() ? "" : sha256_file_hex(o.baseline_config);
+    j["minimize_budget"] = o.minimize_budget;
+  }
   return j;
 }
 
@@ -267,6 +280,16 @@ int bisect_command(const Args& args) {
   app.add_option("--cache-size", o.cache_size,
                  "limit for build artifacts kept in the state directory (e.g. 20G)");
   app.add_option("--kernel-config", o.kernel_config, "build with the Linux kernel builder");
+  app.add_flag("--minimize-config", o.minimize_config,
+               "before the commit search, find a small set of the options where --kernel-config "
+               "differs from the baseline that still reproduces the crash, and bisect with it");
+  app.add_option("--baseline-config", o.baseline_config,
+                 "--minimize-config: the baseline config (default: make defconfig of --commit "
+                 "with the kernel builder's own settings)");
+  auto* minimize_budget =
+      app.add_option("--minimize-budget", o.minimize_budget,
+                     "--minimize-config: builds it may spend at most (default 30)")
+          ->check(CLI::Range(1, 100000));
   app.add_option("--compiler", o.compiler,
                  "compiler for every commit (kernel builder; default: per release)");
   app.add_option("--compiler-table", o.compiler_table,
@@ -313,6 +336,25 @@ int bisect_command(const Args& args) {
         throw UserError(std::string(flag) + " is for the kernel builder (--kernel-config)");
   if (o.kernel_config.empty() && o.build_jobs)
     throw UserError("--build-jobs is for the kernel builder (--kernel-config)");
+  if (o.minimize_config && o.kernel_config.empty())
+    throw UserError("--minimize-config is for the kernel builder (--kernel-config)");
+  if (!o.minimize_config && (!o.baseline_config.empty() || minimize_budget->count()))
+    throw UserError(
+        std::string(o.baseline_config.empty() ? "--minimize-budget" : "--baseline-config") +
+        " needs --minimize-config");
+  if (o.minimize_config && !o.cluster.empty())
+    throw UserError("--minimize-config does not run through --cluster yet");
+  std::string baseline_text;
+  if (!o.baseline_config.empty()) {
+    std::ifstream in(o.baseline_config);
+    if (!in) throw UserError("--baseline-config " + o.baseline_config + " cannot be read");
+    std::stringstream text;
+    text << in.rdbuf();
+    baseline_text = text.str();
+    if (baseline_text.find("CONFIG_") == std::string::npos)
+      throw UserError("--baseline-config " + o.baseline_config +
+                      " is not a kernel config (no CONFIG_ lines)");
+  }
   if (!o.compiler.empty() && !o.compiler_table.empty())
     throw UserError("--compiler and --compiler-table exclude each other");
   if (o.test.empty() && o.repro.empty()) throw UserError("--test CMD or --repro FILE is required");
@@ -479,14 +521,69 @@ int bisect_command(const Args& args) {
     slots.push_back(timed_workspaces.back().get());
   }
   bisect::TimedJournal journal(*store, times);
-  bisect::TimedBuilder timed_builder(used_builder, times);
   bisect::TimedRunner timed_runner(used_runner, times);
+
+  // ---- --minimize-config: on the start commit, before the commit search ----
+  std::optional<bisect::ConfigMinimizeResult> minimized;
+  std::unique_ptr<build::Builder> minimized_builder;  // builds the minimised config
+  if (o.minimize_config) {
+    auto* tool = dynamic_cast<build::KconfigTool*>(builder.get());
+    if (!tool) throw std::logic_error("--minimize-config without the kernel builder");
+    bisect::ConfigMinimizeOptions mo;
+    mo.commit = commit;
+    mo.bug_config = read_file(o.kernel_config);
+    if (!o.baseline_config.empty()) mo.baseline_config = baseline_text;
+    mo.title = o.title;
+    mo.runs = o.runs;
+    mo.budget = o.minimize_budget;
+    mo.dir = state / "minimize";
+    bisect::ConfigMinimization minimization(*slots[0], *tool, timed_runner, *store, log, mo);
+    try {
+      minimized = minimization.run(o.baseline_config.empty()
+                                       ? "defconfig of the start commit with culprit's settings"
+                                       : o.baseline_config);
+    } catch (const AbortError& e) {
+      bisect::BisectResult partial;
+      partial.mode = o.fix ? "fix" : "cause";
+      partial.verdict = "inconclusive";
+      partial.aborted = true;
+      partial.abort_reason = e.what();
+      write_json(o.json, partial.to_json());
+      store->set_status(std::string("aborted: ") + e.what());
+      write_html(o.html, state, repo, nullptr, html::RunState::aborted, e.what());
+      throw;
+    }
+    if (!minimized->reproduced) {
+      // The crash did not show on the start commit with the bug's config:
+      // exit 1 as when the commit search's first test finds the same.
+      bisect::BisectResult none;
+      none.mode = o.fix ? "fix" : "cause";
+      none.verdict = "inconclusive";
+      none.reproduced = false;
+      auto j = none.to_json();
+      j["config_minimization"] = minimized->to_json();
+      store->finish(j.dump());
+      write_json(o.json, j);
+      write_html(o.html, state, repo, j, html::RunState::finished, "");
+      return 1;
+    }
+    auto spec = builder_spec;
+    spec["config"] = minimized->config_path.string();
+    minimized_builder = make_builder(spec, &repo);
+    // The start commit's build with the kept config is the last trial's:
+    // the commit search reuses it (out/<commit>, as the tester keeps it).
+    bisect::hand_over_build(*minimized, commit, history->info(commit).tree,
+                            minimized_builder->cache_key(), state / "out" / commit, *store);
+  }
+  // ---- end of --minimize-config ----
+  bisect::TimedBuilder timed_builder(minimized_builder ? *minimized_builder : used_builder, times);
   bisect::TesterConfig tconfig;
   tconfig.state_dir = state;
   tconfig.jobs = o.jobs;
   tconfig.cache_bytes = cache_bytes;
   tconfig.concurrent = true;
-  tconfig.target_title = o.title;
+  // The crash the config was minimised for is the one to bisect.
+  tconfig.target_title = o.title.empty() && minimized ? minimized->title : o.title;
   bisect::CommitTester tester(*history, slots, timed_builder, timed_runner, *strategy, journal, log,
                               tconfig);
   bisect::BisectOptions bopts;
@@ -506,6 +603,7 @@ int bisect_command(const Args& args) {
     auto result = cluster ? cluster->run([&] { return bisector.run(); }) : bisector.run();
     result.cluster = o.cluster;
     auto j = result.to_json();
+    if (minimized) j["config_minimization"] = minimized->to_json();
     store->finish(j.dump());
     write_json(o.json, j);
     mail.send(state, repo);  // never changes the result or the exit status
@@ -519,7 +617,9 @@ int bisect_command(const Args& args) {
     partial.abort_reason = e.what();
     partial.cluster = o.cluster;
     partial.revisions_tested = static_cast<int>(tester.order().size());
-    write_json(o.json, partial.to_json());
+    auto j = partial.to_json();
+    if (minimized) j["config_minimization"] = minimized->to_json();
+    write_json(o.json, j);
     store->set_status(std::string("aborted: ") + e.what());
     write_html(o.html, state, repo, nullptr, html::RunState::aborted, e.what());
     throw;

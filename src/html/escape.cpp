@@ -1,5 +1,8 @@
 #include "html/escape.h"
 
+#include <cctype>
+#include <cstring>
+
 namespace culprit::html {
 namespace {
 
@@ -69,6 +72,21 @@ std::string escape(std::string_view text) {
 
 std::string short_hash(std::string_view hash, std::size_t n) {
   return std::string(hash.substr(0, n));
+}
+
+std::string file_url(std::string_view path) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string url = "file://";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || std::strchr("/-._~@+", c)) {
+      url += static_cast<char>(c);
+    } else {
+      url += '%';
+      url += kHex[c >> 4];
+      url += kHex[c & 15];
+    }
+  }
+  return url;
 }
 
 }  // namespace culprit::html

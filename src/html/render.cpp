@@ -125,13 +125,7 @@ std::string verdict_box(const ReportData& data) {
 // the page is read on the machine that ran the bisection).
 std::string mail_link(const ReportData& data) {
   if (data.mail_file.empty()) return {};
-  std::string url = "file://";
-  for (unsigned char c : data.mail_file) {
-    if (std::isalnum(c) || std::strchr("/-._~@+", c))
-      url += static_cast<char>(c);
-    else
-      url += fmt::format("%{:02X}", c);
-  }
+  std::string url = file_url(data.mail_file);
   std::string name = std::filesystem::path(data.mail_file).filename().string();
   return fmt::format("<p class=\"sub\">Result message: <a href=\"{}\">{}</a> ({})</p>\n",
                      escape(url), escape(name),
@@ -238,6 +232,7 @@ std::string render_report(const ReportData& data) {
   out += steps_table(data);
   out += crash_report_section(data);
   out += checks_section(data);
+  out += config_section(data);
   out += log_section(data);
   out +=
       "<footer>Made by culprit from the bisection's state; self-contained, no network "

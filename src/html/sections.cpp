@@ -174,6 +174,37 @@ std::string crash_report_section(const ReportData& data) {
   return out;
 }
 
+std::string config_section(const ReportData& data) {
+  const auto& r = data.result;
+  if (!r.is_object() || !r.contains("config_minimization") || !r["config_minimization"].is_object())
+    return {};
+  const auto& m = r["config_minimization"];
+  std::string out = "<h2>Config minimisation</h2>\n<table class=\"data\">";
+  auto row = [&](const char* name, const std::string& html) {
+    out += std::string("<tr><th>") + name + "</th><td>" + html + "</td></tr>";
+  };
+  row("baseline", escape(json_text(m.value("baseline", nlohmann::json()))));
+  row("options kept", fmt::format("{} of {} that differ from the baseline",
+                                  m.value("options_kept", 0), m.value("options_differing", 0)));
+  row("builds", fmt::format("{}{}", m.value("builds", 0),
+                            m.value("budget_exhausted", false)
+                                ? " <span class=\"warn\">(budget spent: the last reproducing "
+                                  "config, not a minimal one)</span>"
+                                : ""));
+  std::string path = m.value("config", "");
+  std::string hash = m.value("config_sha256", "");
+  if (!path.empty())
+    row("config", fmt::format("<a href=\"{}\">{}</a> (sha256 {})", escape(file_url(path)),
+                              escape(path), escape(hash)));
+  out += "</table>\n";
+  if (m.contains("kept") && m["kept"].is_array() && !m["kept"].empty()) {
+    std::string kept;
+    for (const auto& line : m["kept"]) kept += json_text(line) + "\n";
+    out += "<pre>" + escape(kept) + "</pre>\n";
+  }
+  return out;
+}
+
 std::string checks_section(const ReportData& data) {
   const auto& r = data.result;
   if (!r.is_object()) return {};

@@ -68,6 +68,26 @@ CREATE TABLE IF NOT EXISTS log_lines (
 ) WITHOUT ROWID;
 )sql";
 
+// Config minimisation's trials (config_trials.h): one row per key.
+constexpr const char* kTrialSchema = R"sql(
+CREATE TABLE IF NOT EXISTS config_trials (
+  bisection INTEGER NOT NULL,
+  config_hash TEXT NOT NULL,
+  commit_hash TEXT NOT NULL,
+  runner_key TEXT NOT NULL,
+  target TEXT NOT NULL,
+  built INTEGER NOT NULL,
+  reproduced INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  runs INTEGER NOT NULL,
+  build_seconds REAL NOT NULL,
+  test_seconds REAL NOT NULL,
+  signature TEXT NOT NULL,
+  PRIMARY KEY (bisection, config_hash, commit_hash, runner_key, target)
+);
+)sql";
+
 // Cluster jobs (job_table.h): one row per (bisection, key, generation).
 constexpr const char* kJobSchema = R"sql(
 CREATE TABLE IF NOT EXISTS cluster_jobs (
@@ -219,6 +239,7 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& dir) {
   exec(impl->db.get(), kSchema);
   migrate(impl->db.get());
   exec(impl->db.get(), kJobSchema);
+  exec(impl->db.get(), kTrialSchema);
   impl->log_db = open_db(dir / "state.db", false);
   exec(impl->log_db.get(), "PRAGMA synchronous=NORMAL;");
   impl->insert_line = std::make_unique<Statement>(
@@ -632,6 +653,54 @@ void StateStore::drop_job(std::int64_t bisection, const JobKey& key, int generat
       .run();
 }
 // ---- end of cluster jobs ----
+
+std::optional<ConfigTrialRecord> StateStore::find_trial(const ConfigTrialKey& key) {
+  Statement q(
+      impl_->db.get(),
+      "SELECT built, reproduced, title, detail, runs, build_seconds, test_seconds, signature "
+      "FROM "
+      "config_trials WHERE bisection = ? AND config_hash = ? AND commit_hash = ? AND "
+      "runner_key = ? AND target = ?");
+  q.bind(1, impl_->bisection)
+      .bind(2, key.config_hash)
+      .bind(3, key.commit)
+      .bind(4, key.runner_key)
+      .bind(5, key.target);
+  if (!q.step()) return std::nullopt;
+  ConfigTrialRecord r;
+  r.key = key;
+  r.built = q.int64(0) != 0;
+  r.reproduced = q.int64(1) != 0;
+  r.title = q.text(2);
+  r.detail = q.text(3);
+  r.runs = static_cast<int>(q.int64(4));
+  r.build_seconds = q.real(5);
+  r.test_seconds = q.real(6);
+  r.signature = q.text(7);
+  return r;
+}
+
+void StateStore::save_trial(const ConfigTrialRecord& r) {
+  DurableCommit durable(impl_->db.get());
+  Statement q(impl_->db.get(),
+              "INSERT INTO config_trials (bisection, config_hash, commit_hash, runner_key, target, "
+              "built, reproduced, title, detail, runs, build_seconds, test_seconds, signature) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, impl_->bisection)
+      .bind(2, r.key.config_hash)
+      .bind(3, r.key.commit)
+      .bind(4, r.key.runner_key)
+      .bind(5, r.key.target)
+      .bind(6, std::int64_t{r.built})
+      .bind(7, std::int64_t{r.reproduced})
+      .bind(8, r.title)
+      .bind(9, r.detail)
+      .bind(10, std::int64_t{r.runs})
+      .bind(11, r.build_seconds)
+      .bind(12, r.test_seconds)
+      .bind(13, r.signature);
+  insert_or_fail(q, "config trial " + r.key.config_hash);
+}
 
 bool StateStore::busy(const std::filesystem::path& dir) {
   // A shared lock conflicts only with the exclusive one a bisection holds;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "store/config_trials.h"
 #include "store/job_table.h"
 #include "store/journal.h"
 
@@ -34,7 +35,7 @@ struct BisectionRecords {
   std::vector<RunRecord> runs;      // by commit, then run index
 };
 
-class StateStore : public Journal, public JobTable {
+class StateStore : public Journal, public JobTable, public ConfigTrialTable {
  public:
   // Opens (creating) DIR/state.db and takes DIR's lock; throws UserError when
   // another culprit holds it.
@@ -78,6 +79,10 @@ class StateStore : public Journal, public JobTable {
   void drop_job(std::int64_t bisection, const JobKey& key, int generation,
                 const std::string& state) override;
   // ---- end of cluster jobs ----
+
+  // ---- config minimisation (config_trials.h), of the current bisection ----
+  std::optional<ConfigTrialRecord> find_trial(const ConfigTrialKey& key) override;
+  void save_trial(const ConfigTrialRecord& record) override;
 
   struct Impl;
 

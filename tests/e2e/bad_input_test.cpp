@@ -99,6 +99,25 @@ TEST_F(KernelBadInput, ReproducerThatDoesNotCompileQuotesTheCompiler) {
       << "the compiler's own message: " << r.output;
 }
 
+TEST_F(KernelBadInput, ConfigMinimisationOptions) {
+  std::string c = kernel_tree_commit();
+  write_file_atomic(tmp_ / "config", "CONFIG_64BIT=y\n");
+  write_file_atomic(tmp_ / "plain.txt", "hello\n");
+  std::string kernel =
+      kernel_args(c) + " --test true --kernel-config " + (tmp_ / "config").string();
+  expect_refused(kernel_args(c) + " --build true --test true --minimize-config",
+                 "--minimize-config is for the kernel builder");
+  expect_refused(kernel + " --baseline-config " + (tmp_ / "config").string(),
+                 "--baseline-config needs --minimize-config");
+  expect_refused(kernel + " --minimize-budget 5", "--minimize-budget needs --minimize-config");
+  expect_refused(kernel + " --minimize-config --minimize-budget 0", "minimize-budget");
+  expect_refused(kernel + " --minimize-config --baseline-config " + (tmp_ / "none").string(),
+                 "cannot be read");
+  expect_refused(kernel + " --minimize-config --baseline-config " + (tmp_ / "plain.txt").string(),
+                 "not a kernel config");
+  expect_refused(kernel + " --minimize-config --cluster slurm", "--cluster");
+}
+
 TEST_F(KernelBadInput, MissingQemuNamesThePackage) {
   std::string c = kernel_tree_commit();
   write_file_atomic(tmp_ / "config", "CONFIG_64BIT=y\n");

@@ -219,6 +219,25 @@ TEST(Render, CandidatesAndVerificationWhenPresent) {
   EXPECT_THAT(page, HasSubstr("<td>revert fixes it</td><td>no</td><td>10</td>"));
 }
 
+TEST(Render, ConfigMinimisationWithALinkToTheConfig) {
+  auto d = found_report();
+  EXPECT_THAT(render_report(d), Not(HasSubstr("Config minimisation")));
+  d.result["config_minimization"] = {{"baseline", "defconfig"},
+                                     {"options_differing", 44},
+                                     {"options_kept", 1},
+                                     {"kept", {"CONFIG_BUGGY=y"}},
+                                     {"config_sha256", "c9731b50bff2"},
+                                     {"config", "/s t/minimize/minimized.config"},
+                                     {"builds", 13},
+                                     {"budget_exhausted", false}};
+  auto page = render_report(d);
+  EXPECT_THAT(page, HasSubstr("<h2>Config minimisation</h2>"));
+  EXPECT_THAT(page, HasSubstr("1 of 44 that differ"));
+  EXPECT_THAT(page, HasSubstr("href=\"file:///s%20t/minimize/minimized.config\""));
+  EXPECT_THAT(page, HasSubstr("<pre>CONFIG_BUGGY=y\n</pre>"));
+  EXPECT_THAT(page, Not(HasSubstr("budget spent")));
+}
+
 // The engine's shape: the checks as keys, the revert check nested.
 TEST(Render, VerificationWithTheRevertCheckAsANestedTable) {
   auto d = found_report();
