@@ -87,12 +87,15 @@ BuildOutcome BuildCache::ensure_built(Task& t, bool need_artifacts) {
   };
   auto plan = bp->before_build(t.hash);
   auto out = build_variant(t, need_artifacts, variant(plan));
+  out.backports = plan.applied;
   if (out.ok) return out;
   auto more = bp->after_failure(t.hash, plan, out.error);
   if (!more) return out;
   auto v = variant(*more);
   if (more->applied == plan.applied) return out;  // none of them applied
-  return build_variant(t, need_artifacts, v);
+  auto patched = build_variant(t, need_artifacts, v);
+  patched.backports = more->applied;
+  return patched;
 }
 
 BuildOutcome BuildCache::build_variant(Task& t, bool need_artifacts, const Variant& v) {

@@ -30,6 +30,7 @@ struct BuildOutcome {
   std::string error;
   double seconds = 0;  // 0 for a reused build
   std::string job, node;
+  std::vector<std::string> backports;  // fixes in the build, in order
 };
 
 struct BuildCacheConfig {

@@ -248,6 +248,7 @@ bool CommitTester::test_new(Job& job) {
   r.build_seconds = b.seconds;
   r.signature = b.signature;
   r.job = b.job;
+  r.backports = b.backports;
   if (!b.ok) {
     r.build_error = b.error;
     r.verdict = Verdict::skip;

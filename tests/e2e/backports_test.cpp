@@ -1,0 +1,204 @@
+// Backported build fixes on a real repository: a commit breaks the build,
+// a later one fixes it with a `Fixes:` trailer, and the crash comes in
+// between. Without backports the broken stretch cannot be tested; with
+// --auto-backports the fix is cherry-picked into it and the answer is exact.
+#include <sstream>
+
+#include "e2e/bisect_fixture.h"
+
+namespace culprit::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class Backports : public BisectE2E {
+ protected:
+  Backports() {
+    // A "compiler" that refuses a broken api.txt, naming the file as a
+    // compiler would. Each build that finishes logs the commit and whether
+    // its tree was patched; with a kill-at file, the culprit process is
+    // killed with SIGKILL (before the log line: the build never finished)
+    // at that patched build.
+    write_file_atomic(tmp_ / "build.sh",
+                      "#!/bin/sh\n"
+                      "patched=$(git log -1 --format=%B | grep -c 'backport of')\n"
+                      "if [ \"$patched\" = 1 ] && [ -f " +
+                          (tmp_ / "kill-at").string() +
+                          " ]; then\n"
+                          "  n=$(($(cat " +
+                          (tmp_ / "kill-at").string() + ") - 1)); echo $n > " +
+                          (tmp_ / "kill-at").string() +
+                          "\n"
+                          "  if [ $n = 0 ]; then rm " +
+                          (tmp_ / "kill-at").string() +
+                          "; kill -9 $PPID; sleep 5; fi\n"
+                          "fi\n"
+                          "if grep -q BROKEN api.txt; then\n"
+                          "  echo \"api.txt:1: error: 'api_call' undeclared\" >&2; exit 1\n"
+                          "fi\n"
+                          "cat *.txt > build.out\n"
+                          "echo \"build $CULPRIT_COMMIT patched=$patched\" >> " +
+                          (tmp_ / "builds").string() + "\n");
+    // Sourced, so that $PPID is culprit.
+    build_cmd_ = ". " + (tmp_ / "build.sh").string();
+  }
+
+  struct History {
+    std::string good, breaker, culprit, fix, bad;
+    std::vector<std::string> stretch;  // breaker's descendants before the fix
+  };
+  // good, 2 commits, the breaker, 10 commits (the 5th brings the crash),
+  // the fix, 4 commits.
+  History make_history() {
+    History h;
+    write_file_atomic(repo_.path() / "api.txt", "api ok\n");
+    h.good = code_commit(0);
+    for (int i = 1; i < 3; ++i) code_commit(i);
+    h.breaker = repo_.commit("api.txt", "api BROKEN\n", "api: rework the interface");
+    for (int i = 4; i < 14; ++i) {
+      h.stretch.push_back(i == 8 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+      if (i == 8) h.culprit = h.stretch.back();
+    }
+    h.fix = repo_.commit("api.txt", "api ok again\n",
+                         "api: fix the build\n\nFixes: " + h.breaker.substr(0, 12) +
+                             " (\"api: rework the interface\")");
+    for (int i = 15; i < 19; ++i) h.bad = code_commit(i);
+    return h;
+  }
+
+  std::vector<std::string> builds_log() {
+    std::vector<std::string> out;
+    if (!std::filesystem::exists(tmp_ / "builds")) return out;
+    std::istringstream in(read_file(tmp_ / "builds"));
+    std::string line;
+    while (std::getline(in, line)) out.push_back(line);
+    return out;
+  }
+};
+
+TEST_F(Backports, FixesTrailerMakesTheBrokenStretchTestable) {
+  auto h = make_history();
+  const std::string common = "--commit " + h.bad + " --good " + h.good + " --runs 3";
+
+  auto without = bisect(common);
+  ASSERT_EQ(without.status, 0) << without.output;
+  EXPECT_THAT(without.output, Not(HasSubstr("applying backport")));
+  EXPECT_THAT(without.output, HasSubstr("build failed: api.txt:1: error"));
+  // The culprit hides among the commits that do not build.
+  const auto& cands = without.result["candidates"];
+  ASSERT_TRUE(cands.is_array()) << without.result.dump(2);
+  std::vector<std::string> candidates = hashes(cands);
+  EXPECT_GT(candidates.size(), 1u) << without.output;
+  EXPECT_NE(std::find(candidates.begin(), candidates.end(), h.culprit), candidates.end());
+  std::fprintf(stderr, "without backports: verdict %s, %zu candidates, %d builds, %d runs\n",
+               without.result["verdict"].get<std::string>().c_str(), candidates.size(),
+               without.result["builds"].get<int>(), without.result["test_runs"].get<int>());
+
+  std::filesystem::remove_all(tmp_ / "state");
+  std::filesystem::remove(tmp_ / "builds");
+  auto with = bisect(common + " --auto-backports");
+  ASSERT_EQ(with.status, 0) << with.output;
+  EXPECT_EQ(with.result["verdict"], "found") << with.output;
+  EXPECT_EQ(hashes(with.result["commits"]), std::vector<std::string>{h.culprit}) << with.output;
+  const std::string line = "applying backport " + h.fix.substr(0, 12) + " (api: fix the build)";
+  EXPECT_THAT(with.output, HasSubstr(line));
+  // Each commit of the stretch that was tested was built patched, and the
+  // JSON says with which fix; no commit after the fix needed it.
+  int patched_steps = 0;
+  for (const auto& s : with.result["steps"]) {
+    bool in_stretch = std::find(h.stretch.begin(), h.stretch.end(), s["hash"]) != h.stretch.end();
+    if (s.contains("backports")) {
+      ++patched_steps;
+      EXPECT_TRUE(in_stretch) << s.dump();
+      EXPECT_EQ(s["backports"], nlohmann::json::array({h.fix})) << s.dump();
+      EXPECT_NE(s["verdict"], "skip") << s.dump();
+    } else {
+      EXPECT_FALSE(in_stretch && s["verdict"] != "skip") << s.dump();
+    }
+  }
+  EXPECT_GE(patched_steps, 2);  // the culprit and its parent, at least
+  // The verification's revert goes onto the bad commit, which has the fix.
+  EXPECT_EQ(with.result["verification"]["passed"], true) << with.result.dump(2);
+  int candidates_with = with.result.contains("candidates")
+                            ? static_cast<int>(with.result["candidates"].size())
+                            : static_cast<int>(with.result["commits"].size());
+  EXPECT_LT(candidates_with, static_cast<int>(candidates.size()));
+  std::fprintf(stderr, "with --auto-backports: verdict %s, %d candidates, %d builds, %d runs\n",
+               with.result["verdict"].get<std::string>().c_str(), candidates_with,
+               with.result["builds"].get<int>(), with.result["test_runs"].get<int>());
+  // Every patched step was built patched (a work tree may be rebuilt for
+  // more runs); nothing else was.
+  std::set<std::string> patched_builds;
+  for (const auto& b : builds_log())
+    if (b.find("patched=1") != std::string::npos) patched_builds.insert(b.substr(6, 40));
+  EXPECT_EQ(static_cast<int>(patched_builds.size()), patched_steps);
+}
+
+TEST_F(Backports, OffByDefaultForBuildCommands) {
+  auto h = make_history();
+  auto o = bisect("--commit " + h.bad + " --good " + h.good + " --runs 3");
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_THAT(o.output, Not(HasSubstr("backport")));
+  auto again = bisect("--commit " + h.bad + " --good " + h.good + " --runs 3 --no-auto-backports");
+  EXPECT_EQ(again.result["candidates"], o.result["candidates"]);
+}
+
+TEST_F(Backports, TableRowAppliesBeforeTheFirstBuild) {
+  auto h = make_history();
+  write_file_atomic(tmp_ / "table.toml", "[[backport]]\nfix = \"" + h.fix + "\"\nfixes = \"" +
+                                             h.breaker.substr(0, 12) +
+                                             "\"\nwhy = \"api.txt does not build\"\n");
+  auto o = bisect("--commit " + h.bad + " --good " + h.good + " --runs 3 --backports " +
+                  (tmp_ / "table.toml").string());
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{h.culprit}) << o.output;
+  EXPECT_THAT(o.output, HasSubstr("applying backport " + h.fix.substr(0, 12)));
+  // From the table, the fix goes in at once: no commit fails to build.
+  EXPECT_THAT(o.output, Not(HasSubstr("build failed")));
+  for (const auto& b : builds_log()) {
+    bool patched = b.find("patched=1") != std::string::npos;
+    std::string commit = b.substr(6, 40);
+    bool in_stretch = std::find(h.stretch.begin(), h.stretch.end(), commit) != h.stretch.end();
+    EXPECT_EQ(patched, in_stretch) << b;
+  }
+}
+
+TEST_F(Backports, BrokenTableIsRefused) {
+  auto h = make_history();
+  write_file_atomic(tmp_ / "table.toml",
+                    "[[backport]]\nfix = \"xyz\"\nfixes = \"" + h.breaker + "\"\nwhy = \"x\"\n");
+  auto o = bisect("--commit " + h.bad + " --good " + h.good + " --backports " +
+                  (tmp_ / "table.toml").string());
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_THAT(o.output, HasSubstr("table.toml:1: \"xyz\" is not a commit hash"));
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "state"));
+}
+
+TEST_F(Backports, KilledAtAPatchedBuildResumesRepeatingNoFinishedBuild) {
+  auto h = make_history();
+  const std::string args =
+      "--commit " + h.bad + " --good " + h.good + " --runs 3 --auto-backports --strategy syzbot";
+  auto ref = bisect(args);
+  ASSERT_EQ(ref.status, 0) << ref.output;
+  std::filesystem::remove_all(tmp_ / "state");
+  std::filesystem::remove(tmp_ / "builds");
+
+  write_file_atomic(tmp_ / "kill-at", "2\n");
+  auto killed = bisect(args);
+  EXPECT_NE(killed.status, 0) << killed.output;
+  EXPECT_TRUE(std::filesystem::exists(tmp_ / "state"));
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "kill-at"));
+  auto resumed = bisect(args);
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_THAT(resumed.output, HasSubstr("resuming"));
+  EXPECT_EQ(resumed.result["commits"], ref.result["commits"]);
+  EXPECT_EQ(resumed.result["builds"], ref.result["builds"]);
+  EXPECT_EQ(resumed.result["steps"].size(), ref.result["steps"].size());
+  auto lines = builds_log();
+  std::set<std::string> seen;
+  for (const auto& b : lines) EXPECT_TRUE(seen.insert(b).second) << "built twice: " << b;
+}
+
+}  // namespace
+}  // namespace culprit::testing
