@@ -164,6 +164,25 @@ TEST_F(Backports, TableRowAppliesBeforeTheFirstBuild) {
   }
 }
 
+TEST_F(Backports, RevertOfTheCulpritGetsTheBackportToo) {
+  auto h = make_history();
+  write_file_atomic(tmp_ / "table.toml", "[[backport]]\nfix = \"" + h.fix + "\"\nfixes = \"" +
+                                             h.breaker + "\"\nwhy = \"api.txt does not build\"\n");
+  // The crash is seen inside the broken stretch: that commit, and the
+  // culprit reverted on it, build only with the fix.
+  auto o = bisect("--commit " + h.stretch.back() + " --good " + h.good + " --runs 3 --backports " +
+                  (tmp_ / "table.toml").string());
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{h.culprit}) << o.output;
+  const auto& revert = o.result["verification"]["revert"];
+  ASSERT_TRUE(revert.contains("commit")) << o.result.dump(2);
+  EXPECT_EQ(revert["passed"], true) << o.output;
+  const std::string r = revert["commit"];
+  EXPECT_THAT(o.output,
+              HasSubstr("testing commit " + r + " with " + build_cmd_ + "\napplying backport " +
+                        h.fix.substr(0, 12) + " (api: fix the build)\n"));
+}
+
 TEST_F(Backports, BrokenTableIsRefused) {
   auto h = make_history();
   write_file_atomic(tmp_ / "table.toml",
