@@ -61,7 +61,9 @@ class GitBackporter : public Backporter {
   BackportPlan before_build(const std::string& commit) override {
     std::lock_guard lock(mu_);
     std::vector<std::string> fixes;
-    for (const auto& e : table_)
+    std::vector<BackportEntry> rows = table_;
+    rows.insert(rows.end(), learned_.begin(), learned_.end());
+    for (const auto& e : rows)
       if (applies(commit, e.target, e.fix) &&
           std::find(fixes.begin(), fixes.end(), e.fix) == fixes.end())
         fixes.push_back(e.fix);
@@ -87,10 +89,23 @@ class GitBackporter : public Backporter {
         if (!relevant(fix, file)) continue;
         fixes.push_back(fix);
         added.push_back(fix);
+        targets_[fix] = target;
       }
     }
     if (added.empty()) return std::nullopt;
     return plan(commit, fixes, base.lines);
+  }
+
+  void built(const std::string& commit, const BackportPlan& plan) override {
+    (void)commit;
+    std::lock_guard lock(mu_);
+    for (const auto& fix : plan.applied) {
+      auto it = targets_.find(fix);
+      if (it == targets_.end()) continue;  // a table row
+      bool known = false;
+      for (const auto& e : learned_) known = known || e.fix == fix;
+      if (!known) learned_.push_back({fix, it->second, "Fixes: trailer"});
+    }
   }
 
  private:
@@ -151,6 +166,8 @@ class GitBackporter : public Backporter {
   GitBackporterConfig config_;
   std::vector<BackportEntry> table_;  // resolved to full hashes
   std::map<std::string, std::vector<std::string>> trailers_;
+  std::map<std::string, std::string> targets_;  // auto fix -> the target it was chosen for
+  std::vector<BackportEntry> learned_;          // auto fixes that made a commit build
   std::mutex mu_;
 };
 

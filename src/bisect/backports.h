@@ -69,6 +69,11 @@ class Backporter {
   virtual std::optional<BackportPlan> after_failure(const std::string& commit,
                                                     const BackportPlan& base,
                                                     const std::string& error_line) = 0;
+  // `plan` (from after_failure) built: its fixes go into every later commit
+  // they belong in before it is built, as a table row would, so that no
+  // other commit spends a build on the known breakage. The order of calls
+  // is the bisection's, which a resumed bisection replays.
+  virtual void built(const std::string& commit, const BackportPlan& plan) = 0;
 };
 
 struct GitBackporterConfig {

@@ -91,10 +91,12 @@ BuildOutcome BuildCache::ensure_built(Task& t, bool need_artifacts) {
   if (out.ok) return out;
   auto more = bp->after_failure(t.hash, plan, out.error);
   if (!more) return out;
+  reporter_.say(t, "does not build (" + out.error + "), trying backported fixes");
   auto v = variant(*more);
   if (more->applied == plan.applied) return out;  // none of them applied
   auto patched = build_variant(t, need_artifacts, v);
   patched.backports = more->applied;
+  if (patched.ok) bp->built(t.hash, *more);
   return patched;
 }
 

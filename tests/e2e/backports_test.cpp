@@ -103,6 +103,16 @@ TEST_F(Backports, FixesTrailerMakesTheBrokenStretchTestable) {
   EXPECT_EQ(hashes(with.result["commits"]), std::vector<std::string>{h.culprit}) << with.output;
   const std::string line = "applying backport " + h.fix.substr(0, 12) + " (api: fix the build)";
   EXPECT_THAT(with.output, HasSubstr(line));
+  // One commit of the stretch spends a build on learning that it does not
+  // build; the others get the fix before their first build.
+  const std::string failed =
+      "does not build (api.txt:1: error: 'api_call' undeclared), trying "
+      "backported fixes\n" +
+      line + "\n";
+  auto first = with.output.find(failed);
+  EXPECT_NE(first, std::string::npos) << with.output;
+  EXPECT_EQ(with.output.find("does not build (", first + 1), std::string::npos) << with.output;
+  EXPECT_LT(with.result["builds"].get<int>(), without.result["builds"].get<int>());
   // Each commit of the stretch that was tested was built patched, and the
   // JSON says with which fix; no commit after the fix needed it.
   int patched_steps = 0;
