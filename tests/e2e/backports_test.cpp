@@ -233,5 +233,79 @@ TEST_F(Backports, KilledAtAPatchedBuildResumesRepeatingNoFinishedBuild) {
   for (const auto& b : lines) EXPECT_TRUE(seen.insert(b).second) << "built twice: " << b;
 }
 
+// The kernel builder (a miniature kbuild: make olddefconfig and bzImage out
+// of tree) applies Fixes: trailers without being asked.
+constexpr const char* kMiniKbuild = R"(VERSION = 5
+PATCHLEVEL = 15
+SUBLEVEL = 7
+.PHONY: olddefconfig bzImage
+olddefconfig:
+	grep -q '^CONFIG_' $(O)/.config
+bzImage:
+	cd $(O) && $(CC) -c -O1 -o main.o $$(realpath --relative-to=. $(CURDIR)/main.c)
+	cd $(O) && $(CC) -c -O1 -o extra.o $$(realpath --relative-to=. $(CURDIR)/extra.c)
+	cd $(O) && ld -r -o vmlinux main.o extra.o
+	mkdir -p $(O)/arch/x86/boot && cp $(O)/vmlinux $(O)/arch/x86/boot/bzImage
+)";
+
+TEST_F(Backports, KernelBuilderAppliesFixesTrailersByDefault) {
+  const std::string filler = "/*\n *\n *\n *\n *\n *\n *\n */\n";
+  write_file_atomic(repo_.path() / "Makefile", kMiniKbuild);
+  write_file_atomic(repo_.path() / "Kconfig", "config 64BIT\n\tbool\n");
+  write_file_atomic(repo_.path() / "extra.c", "int e0 = 0;\n");
+  const std::string good = repo_.commit(
+      "main.c", "int f(int x) { return x + 1; }\n" + filler + "const char state[] = \"fine\";\n",
+      "init");
+  auto extra = [&](int i) {
+    std::string text = read_file(repo_.path() / "extra.c") + "int e" + std::to_string(i) + " = " +
+                       std::to_string(i) + ";\n";
+    return repo_.commit("extra.c", text, "extra " + std::to_string(i));
+  };
+  extra(1);
+  const std::string breaker = repo_.commit(
+      "main.c", "int f(int x) { return x + ; }\n" + filler + "const char state[] = \"fine\";\n",
+      "f: rework");
+  std::vector<std::string> stretch;
+  for (int i = 2; i < 8; ++i) {
+    if (i == 4)
+      stretch.push_back(repo_.commit(
+          "main.c",
+          "int f(int x) { return x + ; }\n" + filler + "const char state[] = \"BUGGY\";\n",
+          "state: the bug"));
+    else
+      stretch.push_back(extra(i));
+  }
+  const std::string culprit = stretch[2];
+  const std::string fix = repo_.commit(
+      "main.c", "int f(int x) { return x + 1; }\n" + filler + "const char state[] = \"BUGGY\";\n",
+      "f: fix the build\n\nFixes: " + breaker.substr(0, 12) + " (\"f: rework\")");
+  std::string bad;
+  for (int i = 8; i < 10; ++i) bad = extra(i);
+  write_file_atomic(tmp_ / "config", "CONFIG_64BIT=y\n");
+
+  std::string fp = repo_.fingerprint();
+  auto run = [&](const std::string& more) {
+    std::filesystem::remove_all(tmp_ / "kstate");
+    auto r = run_culprit(
+        "bisect --repo " + repo_.path().string() + " --state " + (tmp_ / "kstate").string() +
+        " --json " + (tmp_ / "k.json").string() + " --commit " + bad + " --good " + good +
+        " --runs 2 --kernel-config " + (tmp_ / "config").string() + " --build-jobs 1 --test " +
+        shell_quote("BUG_FILE=$CULPRIT_OUT/vmlinux sh " + (tmp_ / "test.sh").string()) + " " +
+        more);
+    EXPECT_EQ(r.status(), 0) << r.output;
+    return std::pair{r.output, nlohmann::json::parse(read_file(tmp_ / "k.json"))};
+  };
+  auto [out, json] = run("");
+  EXPECT_THAT(out, HasSubstr("does not build (main.c:1:"));
+  EXPECT_THAT(out, HasSubstr("applying backport " + fix.substr(0, 12) + " (f: fix the build)"));
+  EXPECT_EQ(json["verdict"], "found") << out;
+  EXPECT_EQ(hashes(json["commits"]), std::vector<std::string>{culprit}) << out;
+
+  auto [off_out, off_json] = run("--no-auto-backports");
+  EXPECT_THAT(off_out, Not(HasSubstr("backport")));
+  EXPECT_NE(off_json["verdict"], "found") << off_out;
+  EXPECT_EQ(fp, repo_.fingerprint());
+}
+
 }  // namespace
 }  // namespace culprit::testing
