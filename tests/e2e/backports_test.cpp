@@ -101,7 +101,7 @@ TEST_F(Backports, FixesTrailerMakesTheBrokenStretchTestable) {
 
   std::filesystem::remove_all(tmp_ / "state");
   std::filesystem::remove(tmp_ / "builds");
-  auto with = bisect(common + " --auto-backports");
+  auto with = bisect(common + " --auto-backports --html " + (tmp_ / "report.html").string());
   ASSERT_EQ(with.status, 0) << with.output;
   EXPECT_EQ(with.result["verdict"], "found") << with.output;
   EXPECT_EQ(hashes(with.result["commits"]), std::vector<std::string>{h.culprit}) << with.output;
@@ -132,6 +132,8 @@ TEST_F(Backports, FixesTrailerMakesTheBrokenStretchTestable) {
     }
   }
   EXPECT_GE(patched_steps, 2);  // the culprit and its parent, at least
+  EXPECT_THAT(read_file(tmp_ / "report.html"),
+              HasSubstr("with backport <span class=\"hash\">" + h.fix.substr(0, 12) + "</span>"));
   // The verification's revert goes onto the bad commit, which has the fix.
   EXPECT_EQ(with.result["verification"]["passed"], true) << with.result.dump(2);
   int candidates_with = with.result.contains("candidates")
