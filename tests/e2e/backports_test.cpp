@@ -151,6 +151,23 @@ TEST_F(Backports, FixesTrailerMakesTheBrokenStretchTestable) {
   EXPECT_EQ(static_cast<int>(patched_builds.size()), patched_steps);
 }
 
+TEST_F(Backports, ParallelWorkTreesPatchTheirCommitsToo) {
+  auto h = make_history();
+  auto o =
+      bisect("--commit " + h.bad + " --good " + h.good + " --runs 3 --auto-backports --parallel 2");
+  ASSERT_EQ(o.status, 0) << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{h.culprit}) << o.output;
+  EXPECT_THAT(o.output, HasSubstr("applying backport " + h.fix.substr(0, 12)));
+  // Both work trees were used, and each patched build holds the fix.
+  for (const auto& b : builds_log()) {
+    std::string commit = b.substr(6, 40);
+    // The breaker itself needs the fix too.
+    bool in_stretch = commit == h.breaker ||
+                      std::find(h.stretch.begin(), h.stretch.end(), commit) != h.stretch.end();
+    EXPECT_EQ(b.find("patched=1") != std::string::npos, in_stretch) << b;
+  }
+}
+
 TEST_F(Backports, OffByDefaultForBuildCommands) {
   auto h = make_history();
   auto o = bisect("--commit " + h.bad + " --good " + h.good + " --runs 3");
@@ -175,7 +192,9 @@ TEST_F(Backports, TableRowAppliesBeforeTheFirstBuild) {
   for (const auto& b : builds_log()) {
     bool patched = b.find("patched=1") != std::string::npos;
     std::string commit = b.substr(6, 40);
-    bool in_stretch = std::find(h.stretch.begin(), h.stretch.end(), commit) != h.stretch.end();
+    // The breaker itself needs the fix too.
+    bool in_stretch = commit == h.breaker ||
+                      std::find(h.stretch.begin(), h.stretch.end(), commit) != h.stretch.end();
     EXPECT_EQ(patched, in_stretch) << b;
   }
 }
