@@ -140,9 +140,12 @@ TEST_F(Backports, FixesTrailerMakesTheBrokenStretchTestable) {
                             ? static_cast<int>(with.result["candidates"].size())
                             : static_cast<int>(with.result["commits"].size());
   EXPECT_LT(candidates_with, static_cast<int>(candidates.size()));
-  std::fprintf(stderr, "with --auto-backports: verdict %s, %d candidates, %d builds, %d runs\n",
+  std::fprintf(stderr,
+               "with --auto-backports: verdict %s, %d candidates, %d builds (%d patched), %d "
+               "runs\n",
                with.result["verdict"].get<std::string>().c_str(), candidates_with,
-               with.result["builds"].get<int>(), with.result["test_runs"].get<int>());
+               with.result["builds"].get<int>(), patched_steps,
+               with.result["test_runs"].get<int>());
   // Every patched step was built patched (a work tree may be rebuilt for
   // more runs); nothing else was.
   std::set<std::string> patched_builds;
