@@ -25,11 +25,16 @@ bool is_hash(const std::string& s) {
 
 std::string short_hash(const std::string& h) { return h.substr(0, 12); }
 
-bool mentions_build(const std::string& message) {
+// Phrases of build fixes' messages; not single words, which kernel
+// messages use for everything ("netlink", "build_skb", "relink").
+bool says_it_fixes_a_build(const std::string& message) {
   std::string lower = message;
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* word : {"build", "compil", "link"})
-    if (lower.find(word) != std::string::npos) return true;
+  for (const char* phrase :
+       {"fix build", "fix the build", "build fix", "build error", "build fail", "build break",
+        "compile error", "compilation error", "compiler error", "compile fail", "compilation fail",
+        "link error", "linker error", "link fail", "undefined reference"})
+    if (lower.find(phrase) != std::string::npos) return true;
   return false;
 }
 
@@ -75,24 +80,36 @@ class GitBackporter : public Backporter {
     if (!config_.auto_backports || config_.newest.empty()) return std::nullopt;
     std::lock_guard lock(mu_);
     const std::string file = error_file(error_line);
-    std::vector<std::string> fixes = base.applied;
-    std::vector<std::string> added;
     // Later commits: those up to the newest end that `commit` does not
     // contain, oldest first, so that fixes go in in the history's order.
+    std::vector<std::pair<std::string, std::string>> candidates;  // (fix, target)
     auto later = repo_.load_range(config_.newest, {commit});
     const auto& order = later.topo_order();
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       const std::string& fix = later.hash(*it);
-      for (const auto& target : targets_of(fix)) {
-        if (!repo_.is_ancestor(target, commit)) continue;
-        if (std::find(fixes.begin(), fixes.end(), fix) != fixes.end()) continue;
-        if (!relevant(fix, file)) continue;
-        fixes.push_back(fix);
-        added.push_back(fix);
-        targets_[fix] = target;
-      }
+      if (std::find(base.applied.begin(), base.applied.end(), fix) != base.applied.end()) continue;
+      for (const auto& target : targets_of(fix))
+        if (repo_.is_ancestor(target, commit)) {
+          candidates.emplace_back(fix, target);
+          break;
+        }
     }
-    if (added.empty()) return std::nullopt;
+    // Only fixes of the breakage: those that touch the file the error
+    // names, else those that say they fix a build. A fix of some other bug
+    // (perhaps the very crash being bisected) stays out.
+    std::vector<std::pair<std::string, std::string>> chosen;
+    if (!file.empty())
+      for (const auto& c : candidates)
+        if (touches(c.first, file)) chosen.push_back(c);
+    if (chosen.empty())
+      for (const auto& c : candidates)
+        if (says_it_fixes_a_build(repo_.commit(c.first).message)) chosen.push_back(c);
+    if (chosen.empty()) return std::nullopt;
+    std::vector<std::string> fixes = base.applied;
+    for (const auto& [fix, target] : chosen) {
+      fixes.push_back(fix);
+      targets_[fix] = target;
+    }
     return plan(commit, fixes, base.lines);
   }
 
@@ -126,11 +143,7 @@ class GitBackporter : public Backporter {
     return trailers_[fix] = std::move(targets);
   }
 
-  // Only a fix of the breakage: one that touches the file the error names,
-  // or, when it names none, one that says it fixes a build. A fix of some
-  // other bug (perhaps the very crash being bisected) stays out.
-  bool relevant(const std::string& fix, const std::string& file) {
-    if (file.empty()) return mentions_build(repo_.commit(fix).message);
+  bool touches(const std::string& fix, const std::string& file) {
     for (const auto& f : repo_.changed_files(fix))
       if (same_file(f.path, file)) return true;
     return false;

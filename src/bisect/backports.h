@@ -64,8 +64,9 @@ class Backporter {
   virtual BackportPlan before_build(const std::string& commit) = 0;
   // After `commit` failed to build with `base`: `base` plus the fixes of
   // later commits whose `Fixes:` target `commit` contains and that touch
-  // the file the error names (no file named: that say build, compile or
-  // link). Nothing when there is none to try.
+  // the file the error names (none such, or no file named: that say they
+  // fix a build, e.g. "fix build", "build error", "undefined reference").
+  // Nothing when there is none to try.
   virtual std::optional<BackportPlan> after_failure(const std::string& commit,
                                                     const BackportPlan& base,
                                                     const std::string& error_line) = 0;

@@ -154,8 +154,10 @@ TEST_F(BackportRules, AfterAFailureTheFixOfTheBrokenFileGoesIn) {
   // tested_) touches another file and stays out.
   EXPECT_THAT(p->applied, ElementsAre(build_fix_));
   EXPECT_EQ(repo_->file_at(p->checkout, "bug.txt"), "BUG\n");
-  // An error in a file no fix touches: nothing to try.
-  EXPECT_FALSE(bp->after_failure(tested_, base, "other.c:3:1: error: x"));
+  // An error in a file no fix touches: the fix that says it fixes a build.
+  auto other = bp->after_failure(tested_, base, "other.c:3:1: error: x");
+  ASSERT_TRUE(other);
+  EXPECT_THAT(other->applied, ElementsAre(build_fix_));
   // No file named: a fix that says it fixes a build.
   auto unnamed = bp->after_failure(tested_, base, "ld: undefined reference to `api_call'");
   ASSERT_TRUE(unnamed);
