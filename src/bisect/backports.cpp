@@ -82,28 +82,39 @@ class GitBackporter : public Backporter {
     const std::string file = error_file(error_line);
     // Later commits: those up to the newest end that `commit` does not
     // contain, oldest first, so that fixes go in in the history's order.
-    std::vector<std::pair<std::string, std::string>> candidates;  // (fix, target)
     auto later = repo_.load_range(config_.newest, {commit});
+    std::vector<std::string> with_trailers;
     const auto& order = later.topo_order();
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       const std::string& fix = later.hash(*it);
-      if (std::find(base.applied.begin(), base.applied.end(), fix) != base.applied.end()) continue;
-      for (const auto& target : targets_of(fix))
-        if (repo_.is_ancestor(target, commit)) {
-          candidates.emplace_back(fix, target);
-          break;
-        }
+      if (!targets_of(fix).empty() &&
+          std::find(base.applied.begin(), base.applied.end(), fix) == base.applied.end())
+        with_trailers.push_back(fix);
     }
+    // Those whose target `commit` contains (ancestry last: in a big
+    // history it is the slow question). A target among the later commits
+    // is not in `commit`.
+    auto applicable = [&](auto&& relevant) {
+      std::vector<std::pair<std::string, std::string>> out;  // (fix, target)
+      for (const auto& fix : with_trailers) {
+        if (!relevant(fix)) continue;
+        for (const auto& target : targets_of(fix))
+          if (later.find(target) == vcs::kNoCommit && repo_.is_ancestor(target, commit)) {
+            out.emplace_back(fix, target);
+            break;
+          }
+      }
+      return out;
+    };
     // Only fixes of the breakage: those that touch the file the error
     // names, else those that say they fix a build. A fix of some other bug
     // (perhaps the very crash being bisected) stays out.
     std::vector<std::pair<std::string, std::string>> chosen;
     if (!file.empty())
-      for (const auto& c : candidates)
-        if (touches(c.first, file)) chosen.push_back(c);
+      chosen = applicable([&](const std::string& fix) { return touches(fix, file); });
     if (chosen.empty())
-      for (const auto& c : candidates)
-        if (says_it_fixes_a_build(repo_.commit(c.first).message)) chosen.push_back(c);
+      chosen = applicable(
+          [&](const std::string& fix) { return says_it_fixes_a_build(repo_.commit(fix).message); });
     if (chosen.empty()) return std::nullopt;
     std::vector<std::string> fixes = base.applied;
     for (const auto& [fix, target] : chosen) {
@@ -144,8 +155,14 @@ class GitBackporter : public Backporter {
   }
 
   bool touches(const std::string& fix, const std::string& file) {
-    for (const auto& f : repo_.changed_files(fix))
-      if (same_file(f.path, file)) return true;
+    auto it = files_.find(fix);
+    if (it == files_.end()) {
+      std::vector<std::string> paths;
+      for (const auto& f : repo_.changed_files(fix)) paths.push_back(f.path);
+      it = files_.emplace(fix, std::move(paths)).first;
+    }
+    for (const auto& path : it->second)
+      if (same_file(path, file)) return true;
     return false;
   }
 
@@ -177,8 +194,9 @@ class GitBackporter : public Backporter {
   vcs::Repository repo_;  // its own handle: called from worker threads
   vcs::BackportStore& store_;
   GitBackporterConfig config_;
-  std::vector<BackportEntry> table_;  // resolved to full hashes
-  std::map<std::string, std::vector<std::string>> trailers_;
+  std::vector<BackportEntry> table_;                          // resolved to full hashes
+  std::map<std::string, std::vector<std::string>> trailers_;  // fix -> its Fixes: targets
+  std::map<std::string, std::vector<std::string>> files_;     // fix -> files it changes
   std::map<std::string, std::string> targets_;  // auto fix -> the target it was chosen for
   std::vector<BackportEntry> learned_;          // auto fixes that made a commit build
   std::mutex mu_;
