@@ -460,6 +460,7 @@ void Bisector::finish_common(BisectResult& result) {
     s.signature = r->signature;
     s.reused_from = r->reused_from;
     s.build_error = r->build_error;
+    s.backports = r->backports;
     for (const auto& run : r->runs) {
       if (run.status == run::RunStatus::ok) ++s.ok;
       if (run.status == run::RunStatus::crashed) {

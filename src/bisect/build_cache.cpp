@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/process.h"
 #include "util/text.h"
 
@@ -78,15 +79,43 @@ void BuildCache::say_same_tree(Task& t, const std::string& other) {
 }
 
 BuildOutcome BuildCache::ensure_built(Task& t, bool need_artifacts) {
+  Backporter* bp = config_.backporter;
+  if (!bp) return build_variant(t, need_artifacts, {t.builder_key, t.hash, {}});
+  auto variant = [&](const BackportPlan& p) {
+    for (const auto& line : p.lines) reporter_.say(t, line);
+    return Variant{t.builder_key + p.key_suffix(), p.checkout, p.applied};
+  };
+  auto plan = bp->before_build(t.hash);
+  auto out = build_variant(t, need_artifacts, variant(plan));
+  out.backports = plan.applied;
+  if (out.ok) return out;
+  auto more = bp->after_failure(t.hash, plan, out.error);
+  if (!more) return out;
+  reporter_.say(t, "does not build (" + out.error + "), trying backported fixes");
+  auto v = variant(*more);
+  if (more->applied == plan.applied) return out;  // none of them applied
+  auto patched = build_variant(t, need_artifacts, v);
+  patched.backports = more->applied;
+  if (patched.ok) bp->built(t.hash, *more);
+  return patched;
+}
+
+BuildOutcome BuildCache::build_variant(Task& t, bool need_artifacts, const Variant& v) {
   const std::string& hash = t.hash;
-  const std::string& key = t.builder_key;
+  const std::string& key = v.key;
+  // Names the build among the commit's builds (patched ones are their own).
+  const std::string build_id = hash + (v.backports.empty() ? "" : key.substr(t.builder_key.size()));
+  {
+    std::lock_guard lock(mu_);
+    keys_[hash] = key;
+  }
   auto recorded = journal_.find_build(hash, key);
   if (recorded && (!need_artifacts || t.slot->built == hash || !recorded->ok)) {
     bool same_tree = recorded->origin == store::Origin::same_tree;
     {
       std::lock_guard lock(mu_);
       signatures_[hash] = recorded->signature;
-      if (!same_tree) built_commits_.insert(hash);
+      if (!same_tree) built_commits_.insert(build_id);
     }
     if (same_tree) say_same_tree(t, recorded->origin_commit);  // replayed: the same log
     return {recorded->ok,      recorded->signature, recorded->error_line,
@@ -114,7 +143,7 @@ BuildOutcome BuildCache::ensure_built(Task& t, bool need_artifacts) {
   req.commit = hash;
   req.out_dir = out_dir(hash);
   req.signature_file = log_dir(hash) / "signature";
-  req.log_path = log_dir(hash) / "build.log";
+  req.log_path = log_dir(hash) / (v.backports.empty() ? "build.log" : "build-backports.log");
   build::BuildResult res;
   for (int attempt = 1;; ++attempt) {
     reporter_.show(t, "building", 0, 0, "building " + hash);
@@ -123,8 +152,16 @@ BuildOutcome BuildCache::ensure_built(Task& t, bool need_artifacts) {
       std::lock_guard lock(mu_);
       set_built(*t.slot, "");
     }
-    req.source_dir = t.slot->workspace->checkout(hash);
+    req.source_dir = t.slot->workspace->checkout(v.checkout);
     res = builder_.build(req);
+    // The binary of a patched commit is not the commit's own: its
+    // signature says which fixes are in it, so that no result is reused
+    // across builds with other backports.
+    if (res.ok && !res.signature.empty() && !v.backports.empty()) {
+      std::string context = res.signature + "\nbackports";
+      for (const auto& f : v.backports) context += " " + f;
+      res.signature = sha256_hex(context);
+    }
     check_interrupt();  // a build killed by Ctrl-C is not a result
     if (!res.infra) break;
     // The machine failed, not the code: not recorded, so a resumed
@@ -161,7 +198,7 @@ BuildOutcome BuildCache::ensure_built(Task& t, bool need_artifacts) {
   journal_.save_build(rec);
   {
     std::lock_guard lock(mu_);
-    built_commits_.insert(hash);
+    built_commits_.insert(build_id);
     if (res.ok) set_built(*t.slot, hash);
     signatures_[hash] = res.signature;
   }
@@ -175,7 +212,12 @@ bool BuildCache::artifacts_ready(const Task& t, bool runner_needs_work_tree) {
   // removes the directory); a recorded successful build wrote them there.
   std::error_code ec;
   if (!fs::is_directory(out_dir(t.hash), ec)) return false;
-  auto rec = journal_.find_build(t.hash, t.builder_key);
+  std::string key = t.builder_key;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = keys_.find(t.hash); it != keys_.end()) key = it->second;
+  }
+  auto rec = journal_.find_build(t.hash, key);
   return rec && rec->ok && rec->origin == store::Origin::own;
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bisect/backports.h"
 #include "bisect/step_reporter.h"
 #include "bisect/work_slot.h"
 #include "build/builder.h"
@@ -29,12 +30,15 @@ struct BuildOutcome {
   std::string error;
   double seconds = 0;  // 0 for a reused build
   std::string job, node;
+  std::vector<std::string> backports;  // fixes in the build, in order
 };
 
 struct BuildCacheConfig {
   std::filesystem::path state_dir;  // out/, logs/ and the slots' markers go below it
   std::uintmax_t cache_bytes = 0;   // limit for out/ (0: none)
   int infra_attempts = 3;           // builds of one commit that fail for the machine, then abort
+  // Backported build fixes (backports.h); none: every commit builds as it is.
+  Backporter* backporter = nullptr;
 };
 
 class BuildCache {
@@ -49,7 +53,9 @@ class BuildCache {
   // afterwards (runs need it), so a recorded build is redone in the work
   // tree if it holds another commit (a rebuild: not counted, not recorded
   // again). Throws AbortError when interrupted or when the machine keeps
-  // failing the build.
+  // failing the build. With a backporter, the commit is built with the
+  // table's fixes that belong in it and, when that fails, once more with
+  // the fixes of its breakage (each its own build, counted and recorded).
   BuildOutcome ensure_built(Task& t, bool need_artifacts);
   // More runs on t's commit can use its kept artifacts without a rebuild
   // (the runner does not need the work tree).
@@ -66,6 +72,14 @@ class BuildCache {
   int builds();
 
  private:
+  // One way of building t's commit: the builder key, what to check out,
+  // the backports in it.
+  struct Variant {
+    std::string key;
+    std::string checkout;
+    std::vector<std::string> backports;
+  };
+  BuildOutcome build_variant(Task& t, bool need_artifacts, const Variant& v);
   void set_built(WorkSlot& slot, const std::string& hash);  // under mu_
   void evict(const std::string& keep);
   void say_same_tree(Task& t, const std::string& other);
@@ -77,7 +91,8 @@ class BuildCache {
   BuildCacheConfig config_;
   std::mutex mu_;  // the maps below, the slots' `built`, eviction
   std::map<std::string, std::string> signatures_;
-  std::set<std::string> built_commits_;
+  std::set<std::string> built_commits_;      // commit, plus its backports when patched
+  std::map<std::string, std::string> keys_;  // commit -> key of the build it uses
 };
 
 }  // namespace culprit::bisect

@@ -87,7 +87,7 @@ CommitTester::CommitTester(History& history, std::vector<Workspace*> workspaces,
       matcher_(config_.target_title),
       reporter_(log_, journal_, slots_),
       builds_(slots_, builder_, journal_, reporter_,
-              BuildCacheConfig{config_.state_dir, config_.cache_bytes}),
+              BuildCacheConfig{config_.state_dir, config_.cache_bytes, 3, config_.backporter}),
       executor_(runner_, journal_, strategy_, matcher_, reporter_, builds_,
                 RunExecutorConfig{std::max(1, config_.jobs), 3, config_.max_infra_errors}),
       scheduler_(slots_, config_.concurrent) {}
@@ -248,6 +248,7 @@ bool CommitTester::test_new(Job& job) {
   r.build_seconds = b.seconds;
   r.signature = b.signature;
   r.job = b.job;
+  r.backports = b.backports;
   if (!b.ok) {
     r.build_error = b.error;
     r.verdict = Verdict::skip;

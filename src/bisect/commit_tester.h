@@ -45,6 +45,8 @@ struct TesterConfig {
   bool concurrent = false;
   // The crash to bisect (--title); empty: the start commit's most frequent.
   std::string target_title;
+  // Backported build fixes (backports.h); none: commits build as they are.
+  Backporter* backporter = nullptr;
 };
 
 class CommitTester {

@@ -32,6 +32,7 @@ nlohmann::json BisectResult::to_json() const {
          {{"ok", s.ok}, {"crashed", s.crashed}, {"skipped", s.skipped}, {"titles", s.titles}}}};
     if (!s.reused_from.empty()) step["reused_from"] = s.reused_from;
     if (!s.build_error.empty()) step["build_error"] = s.build_error;
+    if (!s.backports.empty()) step["backports"] = s.backports;
     j["steps"].push_back(std::move(step));
   }
   j["recipients"] = {{"to", to}, {"cc", cc}};

@@ -27,6 +27,7 @@ struct StepRecord {
   std::vector<std::string> titles;
   std::string reused_from;
   std::string build_error;
+  std::vector<std::string> backports;  // fixes cherry-picked into its build
 };
 
 // The culprit reverted on top of the commit where the crash was seen: if it

@@ -36,6 +36,7 @@ struct CommitResult {
   Verdict verdict = Verdict::skip;
   bool built = false;
   std::string build_error;
+  std::vector<std::string> backports;  // fixes cherry-picked into its build (backports.h)
   std::string signature;
   std::string reused_from;  // a commit whose identical binary's result was reused
   Evidence evidence;

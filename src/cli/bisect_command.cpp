@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bisect/backports.h"
 #include "bisect/bisector.h"
 #include "bisect/config_minimization.h"
 #include "bisect/phase_timing.h"
@@ -37,6 +38,7 @@
 #include "util/process.h"
 #include "util/process_guardian.h"
 #include "util/text.h"
+#include "vcs/backport_store.h"
 #include "vcs/repository.h"
 #include "vcs/revert_store.h"
 
@@ -85,7 +87,22 @@ struct Options {
   // About twice log2 of a few hundred options plus the two ends: a single
   // guarding option among 300 is found within it (README: config minimisation).
   int minimize_budget = 30;
+  std::string backports;        // --backports FILE: more rows for the backport table
+  bool auto_backports = false;  // default: on for the kernel builder (see below)
 };
+
+// The backport table: culprit's own rows, then those of --backports FILE.
+std::vector<bisect::BackportEntry> backport_table(const std::string& file) {
+  auto rows = bisect::parse_backport_table(bisect::default_backport_table(), "default backports");
+  if (file.empty()) return rows;
+  std::ifstream in(file);
+  if (!in) throw UserError("--backports " + file + " cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto more = bisect::parse_backport_table(text.str(), file);
+  rows.insert(rows.end(), more.begin(), more.end());
+  return rows;
+}
 
 // The first signal asks for a clean stop (commands killed, state and JSON
 // written); a second one, while culprit is still busy stopping (a slow disk,
@@ -182,6 +199,10 @@ nlohmann::json params_json(const Options& o, const vcs::Repository& repo, const 
     j["baseline_config"] = o.baseline_config.empty() ? "" : sha256_file_hex(o.baseline_config);
     j["minimize_budget"] = o.minimize_budget;
   }
+  // Only when backports are in use, as --title: other state directories
+  // still resume. Another table or choice builds other binaries.
+  if (!o.backports.empty()) j["backports"] = sha256_file_hex(o.backports);
+  if (o.auto_backports) j["auto_backports"] = true;
   return j;
 }
 
@@ -312,6 +333,13 @@ int bisect_command(const Args& args) {
   app.add_option("--parallel", o.parallel,
                  "posterior: commits tested at the same time, each in its own work tree")
       ->check(CLI::Range(1, 64));
+  app.add_option("--backports", o.backports,
+                 "TOML table of build fixes to cherry-pick into commits that contain what they "
+                 "fix (README: Backported build fixes)");
+  auto* auto_backports = app.add_flag(
+      "--auto-backports,!--no-auto-backports", o.auto_backports,
+      "when a commit does not build, apply later commits whose Fixes: trailer names a commit it "
+      "contains (default: on for --kernel-config, off for --build)");
   MailAtEnd mail(app);
   app.add_option("--cluster", o.cluster,
                  "run every build and test run as a Slurm job: slurm or slurm:PARTITION (the "
@@ -367,6 +395,9 @@ int bisect_command(const Args& args) {
   if (o.fix && !o.good.empty())
     throw UserError("--good is for cause bisection; it cannot be used with --fix");
   if (!o.fix && !o.head.empty()) throw UserError("--head is for fix bisection; add --fix");
+
+  if (!auto_backports->count()) o.auto_backports = !o.kernel_config.empty();
+  auto backport_rows = backport_table(o.backports);  // refused now if broken
 
   auto repo = vcs::Repository::open(o.repo);
   std::string commit = repo.resolve(o.commit);
@@ -510,6 +541,15 @@ int bisect_command(const Args& args) {
   // Before the work trees: they borrow its objects too.
   std::unique_ptr<vcs::RevertStore> reverts;
   if (o.verify) reverts = std::make_unique<vcs::RevertStore>(repo, state / "reverts.git");
+  // After the reverts (its own repository handle reads them: reverts get
+  // backports too) and before the work trees (they check patched commits out).
+  std::unique_ptr<vcs::BackportStore> backport_store;
+  std::unique_ptr<bisect::Backporter> backporter;
+  if (!backport_rows.empty() || o.auto_backports) {
+    backport_store = std::make_unique<vcs::BackportStore>(repo, state / "backports.git");
+    backporter = bisect::make_git_backporter(
+        repo, *backport_store, {backport_rows, o.auto_backports, o.fix ? head : commit});
+  }
   auto history = bisect::make_git_history(repo, reverts.get());
   // One work tree per commit tested at the same time (--parallel).
   std::vector<std::unique_ptr<bisect::Workspace>> workspaces;
@@ -584,6 +624,7 @@ int bisect_command(const Args& args) {
   tconfig.concurrent = true;
   // The crash the config was minimised for is the one to bisect.
   tconfig.target_title = o.title.empty() && minimized ? minimized->title : o.title;
+  tconfig.backporter = backporter.get();
   bisect::CommitTester tester(*history, slots, timed_builder, timed_runner, *strategy, journal, log,
                               tconfig);
   bisect::BisectOptions bopts;

@@ -96,6 +96,9 @@ StepInfo step_from_json(const json& j) {
   s.signature = str(j, "signature");
   s.reused_from = str(j, "reused_from");
   s.build_error = str(j, "build_error");
+  if (j.contains("backports") && j["backports"].is_array())
+    for (const auto& b : j["backports"])
+      if (b.is_string()) s.backports.push_back(b.get<std::string>());
   if (j.contains("runs") && j["runs"].is_object()) {
     const auto& r = j["runs"];
     s.ok = r.value("ok", 0);
@@ -235,7 +238,11 @@ std::optional<ReportData> collect_report_data(const std::filesystem::path& state
     }
 
   std::map<std::string, store::BuildRecord> builds;
-  for (const auto& b : records->builds) builds[b.commit] = b;
+  // A commit built again with backported fixes after its own build failed
+  // has two records: the build that worked is its build.
+  for (const auto& b : records->builds)
+    if (auto it = builds.find(b.commit); it == builds.end() || b.ok || !it->second.ok)
+      builds[b.commit] = b;
   std::map<std::string, std::vector<store::RunRecord>> runs;
   for (const auto& r : records->runs) runs[r.commit].push_back(r);
 
@@ -247,8 +254,7 @@ std::optional<ReportData> collect_report_data(const std::filesystem::path& state
     data.steps = steps_from_log(data.log, runs, builds);
   }
   for (auto& s : data.steps) {
-    if (auto b = builds.find(s.hash);
-        b != builds.end() && b->second.origin == store::Origin::own)
+    if (auto b = builds.find(s.hash); b != builds.end() && b->second.origin == store::Origin::own)
       s.build_seconds = b->second.seconds;
     if (auto r = runs.find(s.hash); r != runs.end())
       for (const auto& rec : r->second)

@@ -27,6 +27,7 @@ struct StepInfo {
   std::string signature;
   std::string reused_from;
   std::string build_error;
+  std::vector<std::string> backports;  // fixes cherry-picked into its build
   int ok = 0, crashed = 0, skipped = 0;
   std::vector<std::string> titles;  // crash titles, one per crashed run
   std::optional<double> build_seconds;

@@ -36,6 +36,14 @@ std::string build_cell(const StepInfo& s) {
     out +=
         fmt::format("{}sig <span class=\"hash\" title=\"{}\">{}</span>", out.empty() ? "" : "<br>",
                     escape(s.signature), escape(short_hash(s.signature, 12)));
+  if (!s.backports.empty()) {
+    std::string fixes;
+    for (const auto& f : s.backports)
+      fixes += fmt::format("{}<span class=\"hash\">{}</span>", fixes.empty() ? "" : ", ",
+                           escape(short_hash(f)));
+    out += fmt::format("{}with backport{} {}", out.empty() ? "" : "<br>",
+                       s.backports.size() == 1 ? "" : "s", fixes);
+  }
   if (!s.reused_from.empty())
     out += fmt::format("<br>same binary as <span class=\"hash\">{}</span>: result reused",
                        escape(short_hash(s.reused_from)));

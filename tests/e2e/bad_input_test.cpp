@@ -151,5 +151,16 @@ TEST_F(BadInput, UnreadableReportLog) {
   EXPECT_EQ(r.status(), 2) << r.output;
 }
 
+TEST_F(BadInput, BrokenBackportTable) {
+  std::string c = code_commit(0);
+  write_file_atomic(tmp_ / "bp.toml", "[[backport]]\nfix = \"" + c + "\"\nwhy = \"x\"\n");
+  expect_refused(
+      "bisect " + common() + " --commit " + c + " --backports " + (tmp_ / "bp.toml").string(),
+      "bp.toml:1: [[backport]] needs fixes = \"...\"");
+  expect_refused(
+      "bisect " + common() + " --commit " + c + " --backports " + (tmp_ / "missing.toml").string(),
+      "--backports " + (tmp_ / "missing.toml").string() + " cannot be read");
+}
+
 }  // namespace
 }  // namespace culprit::testing

@@ -90,7 +90,7 @@ exit 0
     std::string test_cmd = test_env + (test_env.empty() ? "" : " ") + "sh " + (tmp_ / "test.sh").string();
     std::string args = "bisect --repo " + shell_quote(repo_.path().string()) + " --state " +
                        shell_quote((tmp_ / "state").string()) + " --json " + shell_quote(json_path.string()) +
-                       " --build 'cat *.txt > build.out' --artifact build.out --test " + shell_quote(test_cmd) +
+                       " --build " + shell_quote(build_cmd_) + " --artifact build.out --test " + shell_quote(test_cmd) +
                        " " + extra_args;
     auto r = run_culprit(args);
     Outcome o;
@@ -110,6 +110,7 @@ exit 0
 
   TempDir tmp_;
   GitRepo repo_;
+  std::string build_cmd_ = "cat *.txt > build.out";  // the --build of bisect()
 };
 
 }  // namespace culprit::testing

@@ -250,6 +250,14 @@ TEST(Render, VerificationWithTheRevertCheckAsANestedTable) {
   EXPECT_THAT(page, Not(HasSubstr("{&quot;commit")));
 }
 
+TEST(Render, BackportsOfAStepAreShown) {
+  auto d = found_report();
+  d.steps[4].backports = {"0123456789abcdef0123456789abcdef01234567"};
+  auto page = render_report(d);
+  EXPECT_THAT(page, HasSubstr("with backport <span class=\"hash\">0123456789ab</span>"));
+  EXPECT_THAT(render_report(found_report()), Not(HasSubstr("with backport")));
+}
+
 TEST(Candidates, LinearCauseBisectionShrinks) {
   auto d = found_report();
   auto bands = candidates_per_step(d.timeline, d.steps, false);
