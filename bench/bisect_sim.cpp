@@ -8,7 +8,8 @@
 //              [--title-model [--titles T]]   (the bug's crash under one of T titles per run)
 //
 // Strategies side by side on the same trials: syzbot, adaptive, posterior
-// with K = 1 and K = 4 slots (--parallel). --quick: few trials, p = 0.3
+// with K = 1 and K = 4 slots (--parallel); K = 8 and 16 (a cluster: issue 15)
+// when --columns names them ('post K=8,post K=16'). --quick: few trials, p = 0.3
 // only, and exit status 1 unless the posterior strategy finds the culprit
 // more often than syzbot's rule on the same trials (the CI check).
 //
@@ -516,11 +517,14 @@ int main(int argc, char** argv) {
     const char* name;
     const char* strategy;
     int slots;
+    bool named_only = false;  // a cluster's slots: only when --columns names it
   };
   const std::vector<Column> columns{{"syzbot", "syzbot", 1},
                                     {"adaptive", "adaptive", 1},
                                     {"post K=1", "posterior", 1},
-                                    {"post K=4", "posterior", 4}};
+                                    {"post K=4", "posterior", 4},
+                                    {"post K=8", "posterior", 8, true},
+                                    {"post K=16", "posterior", 16, true}};
   std::printf("# title %s\n", infer_title ? "inferred from the start commit" : "given (--title)");
   std::printf(
       "# bisect_sim: %d trials per cell, seed %u; build = %.0fs + %.0fs/changed file (a ccache hit "
@@ -538,6 +542,7 @@ int main(int argc, char** argv) {
       std::map<std::string, Cell> cells;
       for (const auto& col : columns) {
         if (quick && col.slots > 1) continue;
+        if (col.named_only && only_columns.empty()) continue;
         if (!only_columns.empty() &&
             only_columns.find("," + std::string(col.name) + ",") == std::string::npos)
           continue;
