@@ -235,13 +235,23 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
     if (ok) *ok = after.evidence.ok - b.ok;
     return true;
   };
+  // The parent's runs in the search are this check's evidence already (its
+  // last steps bought them for the same question): it is re-tested with
+  // what it lacks of `runs` runs that could show the crash, at least one.
+  // The culprit gets `runs` more, ending at its first crash.
+  auto runs_for = [&](const std::string& h) {
+    const auto* r = tester_.find(h);
+    if (h == culprit || !r || !r->built || !r->reused_from.empty()) return runs;
+    return std::max(1, runs - (r->evidence.ok + r->evidence.matching));
+  };
   auto count = [&](const std::string& h, int& done, int& crashed, int* ok = nullptr) {
     auto b = before(h);
-    seconds.push_back(step(h, runs));
+    seconds.push_back(step(h, runs_for(h)));
     return added(h, b, done, crashed, ok);
   };
-  log_.line(
-      fmt::format("verifying the culprit {}: {} more runs on it and on its parent", culprit, runs));
+  log_.line(fmt::format(
+      "verifying the culprit {}: {} more runs on it, its parent re-tested up to {} runs", culprit,
+      runs, runs));
   auto parents = history_.info(culprit).parents;
   // The commit the work tree holds first: one rebuild fewer.
   bool parent_first = !parents.empty() && parents[0] == last_;
@@ -292,7 +302,7 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
   for (const auto& h : all) befores.push_back(before(h));
   if (together) {
     std::vector<std::pair<std::string, int>> steps;
-    for (const auto& h : all) steps.emplace_back(h, runs);
+    for (const auto& h : all) steps.emplace_back(h, runs_for(h));
     seconds.push_back(batch(steps));
   }
   for (std::size_t i = 0; i < checks.size(); ++i) {
@@ -308,6 +318,12 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
       done = crashed = 0;
       count(h, done, crashed);
     }
+  }
+  // The parent's verdict weighs all its own runs, the search's too.
+  if (const auto* r = parents.empty() ? nullptr : tester_.find(parents[0]);
+      r && r->built && r->reused_from.empty()) {
+    v.parent_runs = static_cast<int>(r->runs.size());
+    v.parent_crashed = r->evidence.matching;
   }
   v.parent_passed = v.parent_crashed == 0;
 
@@ -421,7 +437,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       v.passed = v.culprit_passed && v.parent_passed && post.prob(best) >= options_.confidence &&
                  (v.revert.passed || !v.revert.skipped.empty());
       log_.line(fmt::format(
-          "verification {}: culprit crashed in {} of {} more runs, parent in {} of {}{}; "
+          "verification {}: culprit crashed in {} of {} more runs, parent in {} of {} in all{}; "
           "culprit probability now {:.3f}",
           v.passed ? "passed" : "failed", v.culprit_crashed, v.culprit_runs, v.parent_crashed,
           v.parent_runs,
