@@ -253,6 +253,10 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
       "verifying the culprit {}: {} more runs on it, its parent re-tested up to {} runs", culprit,
       runs, runs));
   auto parents = history_.info(culprit).parents;
+  int parent_before = 0;  // the parent's runs that could show the crash, before the check
+  if (const auto* r = parents.empty() ? nullptr : tester_.find(parents[0]);
+      r && r->reused_from.empty())
+    parent_before = r->evidence.ok + r->evidence.matching;
   // The commit the work tree holds first: one rebuild fewer.
   bool parent_first = !parents.empty() && parents[0] == last_;
   std::vector<std::string> checks;
@@ -319,13 +323,6 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
       count(h, done, crashed);
     }
   }
-  // The parent's verdict weighs all its own runs, the search's too.
-  if (const auto* r = parents.empty() ? nullptr : tester_.find(parents[0]);
-      r && r->built && r->reused_from.empty()) {
-    v.parent_runs = static_cast<int>(r->runs.size());
-    v.parent_crashed = r->evidence.matching;
-  }
-  v.parent_passed = v.parent_crashed == 0;
 
   if (!rc.commit.empty()) {
     if (!together)
@@ -348,6 +345,23 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
     }
   }
   if (!rc.skipped.empty()) log_.line("revert check skipped: " + rc.skipped);
+  // A revert that still crashes says the answer may be wrong, and a parent
+  // that crashes is the likeliest way: it gets the rest of a full re-test.
+  const auto* parent = parents.empty() ? nullptr : tester_.find(parents[0]);
+  if (rc.crashed > 0 && parent && parent->built && parent->reused_from.empty()) {
+    int rest = runs - (parent->evidence.ok + parent->evidence.matching - parent_before);
+    if (rest > 0) {
+      log_.line("revert check: the crash survives the revert: more runs on the parent");
+      seconds.push_back(step(parents[0], rest));
+    }
+  }
+  // The parent's verdict weighs all its own runs, the search's too.
+  if (parent = parents.empty() ? nullptr : tester_.find(parents[0]);
+      parent && parent->built && parent->reused_from.empty()) {
+    v.parent_runs = static_cast<int>(parent->runs.size());
+    v.parent_crashed = parent->evidence.matching;
+  }
+  v.parent_passed = v.parent_crashed == 0;
   // Side by side, a batch takes as long as its slowest check.
   for (double s : seconds) verify_seconds_ += s;
   return v;
