@@ -61,6 +61,12 @@ double expected_bits(double m, double p, double eps, double n) {
          (1 - m) * entropy(any_good);
 }
 
+double expected_runs(double m, double p, int n) {
+  // A bad commit's runs end at the first crash, after (1 - (1 - p)^n) / p
+  // runs on average.
+  return (1 - m) * n + m * (1 - std::pow(1 - p, n)) / p;
+}
+
 double expected_bits_about(double m, double pb, bool b_below, double p, double eps, double n) {
   if (pb <= 0 || pb >= 1) return 0;
   double any_bad = 1 - std::pow(1 - p, n);
@@ -123,7 +129,7 @@ std::vector<PlanStep> plan(Posterior& posterior, const PlanInput& in) {
       // Near the end (one commit holds most of the mass), what settles it
       // counts twice; before, splitting the mass is what pays.
       double focus = best_p >= 0.5 ? expected_bits_about(m, best_p, best_below, p, eps, n * f) : 0;
-      double rate = (bits + focus) / (fixed + n * in.costs.run);
+      double rate = (bits + focus) / (fixed + expected_runs(m, p, n) * in.costs.run);
       if (rate > best.rate) best = {{c, n, bits, m}, rate};
     }
     scored.push_back(best);

@@ -60,6 +60,12 @@ double expected_bits(double m, double p, double eps, double n);
 // of the tested commit (then the commit is bad if b is the culprit).
 double expected_bits_about(double m, double pb, bool b_below, double p, double eps, double n);
 
+// How many of n planned runs a commit that is bad with probability m takes
+// on average at reproduction rate p: a step ends at its first crash, so a
+// likely bad commit costs fewer runs than a likely good one, which the plan
+// weighs (the cost of a step is its build and its expected runs).
+double expected_runs(double m, double p, int n);
+
 // Up to `slots` steps; empty when no test is worth its cost any more.
 std::vector<PlanStep> plan(Posterior& posterior, const PlanInput& in);
 

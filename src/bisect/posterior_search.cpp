@@ -235,14 +235,28 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
     if (ok) *ok = after.evidence.ok - b.ok;
     return true;
   };
+  // The parent's runs in the search are this check's evidence already (its
+  // last steps bought them for the same question): it is re-tested with
+  // what it lacks of `runs` runs that could show the crash, at least one.
+  // The culprit gets `runs` more, ending at its first crash.
+  auto runs_for = [&](const std::string& h) {
+    const auto* r = tester_.find(h);
+    if (h == culprit || !r || !r->built || !r->reused_from.empty()) return runs;
+    return std::max(1, runs - (r->evidence.ok + r->evidence.matching));
+  };
   auto count = [&](const std::string& h, int& done, int& crashed, int* ok = nullptr) {
     auto b = before(h);
-    seconds.push_back(step(h, runs));
+    seconds.push_back(step(h, runs_for(h)));
     return added(h, b, done, crashed, ok);
   };
-  log_.line(
-      fmt::format("verifying the culprit {}: {} more runs on it and on its parent", culprit, runs));
+  log_.line(fmt::format(
+      "verifying the culprit {}: {} more runs on it, its parent re-tested up to {} runs", culprit,
+      runs, runs));
   auto parents = history_.info(culprit).parents;
+  int parent_before = 0;  // the parent's runs that could show the crash, before the check
+  if (const auto* r = parents.empty() ? nullptr : tester_.find(parents[0]);
+      r && r->reused_from.empty())
+    parent_before = r->evidence.ok + r->evidence.matching;
   // The commit the work tree holds first: one rebuild fewer.
   bool parent_first = !parents.empty() && parents[0] == last_;
   std::vector<std::string> checks;
@@ -292,7 +306,7 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
   for (const auto& h : all) befores.push_back(before(h));
   if (together) {
     std::vector<std::pair<std::string, int>> steps;
-    for (const auto& h : all) steps.emplace_back(h, runs);
+    for (const auto& h : all) steps.emplace_back(h, runs_for(h));
     seconds.push_back(batch(steps));
   }
   for (std::size_t i = 0; i < checks.size(); ++i) {
@@ -309,7 +323,6 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
       count(h, done, crashed);
     }
   }
-  v.parent_passed = v.parent_crashed == 0;
 
   if (!rc.commit.empty()) {
     if (!together)
@@ -332,6 +345,23 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
     }
   }
   if (!rc.skipped.empty()) log_.line("revert check skipped: " + rc.skipped);
+  // A revert that still crashes says the answer may be wrong, and a parent
+  // that crashes is the likeliest way: it gets the rest of a full re-test.
+  const auto* parent = parents.empty() ? nullptr : tester_.find(parents[0]);
+  if (rc.crashed > 0 && parent && parent->built && parent->reused_from.empty()) {
+    int rest = runs - (parent->evidence.ok + parent->evidence.matching - parent_before);
+    if (rest > 0) {
+      log_.line("revert check: the crash survives the revert: more runs on the parent");
+      seconds.push_back(step(parents[0], rest));
+    }
+  }
+  // The parent's verdict weighs all its own runs, the search's too.
+  if (parent = parents.empty() ? nullptr : tester_.find(parents[0]);
+      parent && parent->built && parent->reused_from.empty()) {
+    v.parent_runs = static_cast<int>(parent->runs.size());
+    v.parent_crashed = parent->evidence.matching;
+  }
+  v.parent_passed = v.parent_crashed == 0;
   // Side by side, a batch takes as long as its slowest check.
   for (double s : seconds) verify_seconds_ += s;
   return v;
@@ -421,7 +451,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       v.passed = v.culprit_passed && v.parent_passed && post.prob(best) >= options_.confidence &&
                  (v.revert.passed || !v.revert.skipped.empty());
       log_.line(fmt::format(
-          "verification {}: culprit crashed in {} of {} more runs, parent in {} of {}{}; "
+          "verification {}: culprit crashed in {} of {} more runs, parent in {} of {} in all{}; "
           "culprit probability now {:.3f}",
           v.passed ? "passed" : "failed", v.culprit_crashed, v.culprit_runs, v.parent_crashed,
           v.parent_runs,

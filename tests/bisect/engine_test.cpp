@@ -508,6 +508,40 @@ TEST(Engine, PosteriorResumesWithoutRepeatingRuns) {
   }
 }
 
+// Issue 14, item 3: the parent's runs in the search are verification's
+// evidence too, so the check only tops them up (at least one more run), and
+// the JSON counts all of them.
+TEST(Engine, VerificationTopsUpTheParentsRunsFromTheSearch) {
+  auto r = linear(120);
+  r.bug = 40;
+  r.rate = 0.3;
+  Engine e(r, "posterior");
+  r.events = &e.lines;
+  auto res = e.cause(119, 0);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, "c40");
+  ASSERT_TRUE(res.verification.has_value());
+  int before = 0, added = 0, wanted = -1, verifications = 0;
+  for (const auto& l : e.lines) {
+    if (l.rfind("verifying the culprit c40", 0) == 0) {
+      if (++verifications > 1) break;
+      auto at = l.find("up to ");
+      ASSERT_NE(at, std::string::npos) << l;
+      wanted = std::stoi(l.substr(at + 6));
+    }
+    if (l.rfind("RUN c39 ", 0) == 0) ++(wanted < 0 ? before : added);
+  }
+  ASSERT_GT(wanted, 0);
+  ASSERT_GT(before, 0) << "the test needs a parent the search tested";
+  EXPECT_EQ(added, std::max(1, wanted - before));
+  EXPECT_LT(added, wanted);
+  if (verifications == 1) {
+    EXPECT_EQ(res.verification->parent_runs, before + added);
+    EXPECT_EQ(res.verification->parent_crashed, 0);
+    EXPECT_TRUE(res.verification->parent_passed);
+  }
+}
+
 TEST(Engine, PosteriorStepsEndAtTheFirstCrash) {
   auto r = linear(120);
   r.bug = 40;

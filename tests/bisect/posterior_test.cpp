@@ -1,6 +1,8 @@
 // The posterior over the culprit and the planner, on hand-built DAGs.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "bisect/dag_graphs.h"
 #include "bisect/planner.h"
 #include "bisect/posterior.h"
@@ -140,6 +142,32 @@ TEST(Planner, StaysOnTheBuiltCommitWhileItsRunsPay) {
   auto steps = plan(post, in);
   ASSERT_EQ(steps.size(), 1u);
   EXPECT_EQ(steps[0].commit, d.at(31)) << "more runs cost no build";
+}
+
+// Issue 14, item 3: a step ends at its first crash, so a bad commit's
+// planned runs are not all spent.
+TEST(Planner, ExpectedRunsCountTheStopAtTheFirstCrash) {
+  EXPECT_DOUBLE_EQ(expected_runs(0, 0.3, 9), 9);
+  EXPECT_DOUBLE_EQ(expected_runs(1, 1.0, 9), 1);
+  EXPECT_NEAR(expected_runs(1, 0.3, 9), (1 - std::pow(0.7, 9)) / 0.3, 1e-12);
+  EXPECT_NEAR(expected_runs(0.5, 0.3, 9), 0.5 * 9 + 0.5 * expected_runs(1, 0.3, 9), 1e-12);
+  EXPECT_LT(expected_runs(0.6, 0.3, 9), expected_runs(0.4, 0.3, 9));
+}
+
+// ... which makes a likely bad commit the cheaper test of the two sides of
+// an even split: at a flaky rate the plan leans to more than half the mass.
+TEST(Planner, LeansToTheCheaperLikelyBadSideWhenTheCrashIsFlaky) {
+  auto d = make_dag(testing::linear(200), 199);
+  Posterior post(d.graph);
+  evidence(post, d, 199, 6, 14);
+  post.update();
+  PlanInput in;
+  in.current = d.at(199);
+  in.built = {d.at(199)};
+  auto steps = plan(post, in);
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_GT(steps[0].bad_mass, 0.5);
+  EXPECT_LT(steps[0].bad_mass, 0.7);
 }
 
 TEST(Planner, ParallelSlotsSplitThePosterior) {
