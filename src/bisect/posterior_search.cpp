@@ -500,6 +500,10 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
         out.contradiction =
             fmt::format("{} was never verified: {} verifications went to other commits first",
                         out.culprit->substr(0, 12), verifications);
+      else if (out.verification)
+        // Verified, found wanting, and confident again since: what the
+        // checks showed still stands against it.
+        out.contradiction = contradiction(graph, *out.culprit, *out.verification, post.rate());
       break;
     }
     if (options_.verify && verifications < kMaxVerifications && post.prob(best) >= verify_at) {
