@@ -430,6 +430,8 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
     world.slots = static_cast<std::size_t>(slots);
     store::MemoryJournal journal;
     bisect::BisectLog log;
+    std::vector<std::string> lines;
+    if (getenv("SIM_LOG")) log.add_sink([&](const std::string& l) { lines.push_back(l); });
     auto strategy = bisect::make_strategy(strategy_name, 10);
     bisect::TesterConfig cfg;
     cfg.state_dir = "/nonexistent-sim";
@@ -459,7 +461,13 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
       (r.commits.at(0).hash == World::h(t.culprit) ? cell.exact : cell.wrong)++;
     } else {
       ++cell.none;
+      if (getenv("SIM_DEBUG"))
+        std::fprintf(stderr, "trial %u..%u culprit %u: %s %s | %s\n", t.good, t.bad, t.culprit,
+                     r.verdict.c_str(), r.contradiction.c_str(),
+                     r.commits.empty() ? "" : r.commits[0].hash.c_str());
     }
+    if (getenv("SIM_LOG") && r.verdict != "found")
+      for (const auto& l : lines) std::fprintf(stderr, "  %s\n", l.c_str());
     double optimal = std::ceil(std::log2(world.range_size() + 1.0));
     cell.optimal_builds += optimal;
     // The bound is for the search (start commit included); the revert

@@ -14,7 +14,7 @@ namespace {
 // from an identical binary is tested by that binary's runs.
 // Fix bisection: `anchors` are the crashing old ends (outside the range);
 // `says_nothing` picks the commits whose runs are no evidence (clean, and
-// their history never had the crash): they are given up, not counted.
+// their history is not known to have had the crash): not counted, for now.
 void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& tester,
           std::set<vcs::CommitIndex>& built, std::set<vcs::CommitIndex>& unusable,
           std::map<vcs::CommitIndex, double>& informative,
@@ -36,10 +36,7 @@ void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& te
       continue;
     }
     built.insert(i);
-    if (says_nothing && says_nothing(h)) {
-      unusable.insert(i);
-      continue;
-    }
+    if (says_nothing && says_nothing(h)) continue;
     // A commit with its own runs is its own evidence (a test need not follow
     // the binary: noop changes); one whose result was reused joins the
     // commit it was reused from.
@@ -185,10 +182,29 @@ bool PosteriorSearch::had_bug(const std::string& hash) {
   // Reverts (verification's) are no commits of the repository's history.
   for (const auto& h : tester_.order()) {
     const auto* r = tester_.find(h);
-    if (r->evidence.matching > 0 && graph_ && graph_->find(h) != vcs::kNoCommit && below(h))
-      return true;
+    if (r->evidence.matching > 0 && !reverts_.count(h) && below(h)) return true;
   }
   return false;
+}
+
+std::optional<std::string> PosteriorSearch::probe(Posterior& post,
+                                                  const std::vector<std::string>& gated,
+                                                  double settled) {
+  const auto& graph = post.graph();
+  for (const auto& c : gated) {
+    auto i = graph.find(c);
+    if (i == vcs::kNoCommit || post.below_mass(i) < settled) continue;
+    auto parents = history_.info(c).parents;
+    if (parents.empty()) continue;
+    const std::string& p = parents[0];
+    const auto* r = tester_.find(p);
+    // Tested already: it crashed (then c counts, and is no longer here),
+    // it could not be tested, or it is clean and asks the same question one
+    // commit further down (inside the range; outside, the search gives up).
+    if (r) continue;
+    return p;
+  }
+  return std::nullopt;
 }
 
 int PosteriorSearch::revert_runs(double rate, int runs) const {
@@ -342,6 +358,7 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
     for (const auto& base : bases) {
       auto rev = history_.revert(culprit, base);
       if (rev.commit) {
+        reverts_.insert(*rev.commit);
         rc.commit = *rev.commit;
         rc.onto = base;
         break;
@@ -457,11 +474,16 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
       !options_.fix ? new_end : (options_.start.empty() ? old_ends.front() : options_.start);
   std::vector<std::string> anchors;
   std::function<bool(const std::string&)> says_nothing;
+  std::vector<std::string> gated;  // fix: clean commits not known to have had the crash
   if (options_.fix) {
     anchors = old_ends;
     if (std::find(anchors.begin(), anchors.end(), crash_end) == anchors.end())
       anchors.push_back(crash_end);
-    says_nothing = [&](const std::string& h) { return !had_bug(h); };
+    says_nothing = [&](const std::string& h) {
+      bool nothing = !had_bug(h);
+      if (nothing) gated.push_back(h);
+      return nothing;
+    };
   }
   std::set<vcs::CommitIndex> built, unusable;
   std::map<vcs::CommitIndex, double> informative;
@@ -483,6 +505,7 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
                         options_.parallel == 1 ? "" : "s"));
   for (;;) {
     if (!planning) planning.emplace(options_.times, "planning");
+    gated.clear();
     sync(post, graph, tester_, built, unusable, informative, anchors, says_nothing);
     auto best = post.best();
     // Verification's runs on the culprit's parent are the evidence the last
@@ -515,6 +538,7 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
       planning.reset();
       auto v = verify(post, h, n);
       planning.emplace(options_.times, "planning");
+      gated.clear();
       sync(post, graph, tester_, built, unusable, informative, anchors, says_nothing);
       // The culprit check passes when the answer still holds with its new
       // runs counted: a flaky culprit may well show no crash in a few more
@@ -552,6 +576,23 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
       log_.line("posterior search: out of budget");
       break;
     }
+    if (options_.fix) {
+      // A clean commit whose history is not known to have had the crash says
+      // nothing about a fix (INTERFACE.md) until a tested ancestor crashes:
+      // its parent is the test that lets it speak.
+      if (auto p = probe(post, gated, (1 - options_.confidence) / 2)) {
+        double rate = std::clamp(post.rate(), 0.05, 0.99);
+        int n = std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-rate))),
+                           options_.runs, step_runs);
+        log_.line(
+            fmt::format("{} runs on {}: whether the history of its child had the crash", n, *p));
+        log_.line(fmt::format("[{}] {}", *p, history_.info(*p).title));
+        planning.reset();
+        out.wall_seconds += batch({{*p, n}});
+        log_.progress().step += 1;
+        continue;
+      }
+    }
     PlanInput in;
     in.costs = costs();
     in.slots = options_.parallel;
@@ -562,6 +603,8 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
     in.current = last_.empty() ? vcs::kNoCommit : graph.find(last_);
     in.built = built;
     in.unusable = unusable;
+    // More runs there would say nothing either.
+    for (const auto& h : gated) in.unusable.insert(graph.find(h));
     if (crash_at_every_run(tester_, crash_end, options_.runs) != every_run) {
       every_run = !every_run;
       log_.line(every_run ? fmt::format("the crash came at every run so far (rate ~{:.2f}): at "

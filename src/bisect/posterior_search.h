@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -90,6 +91,11 @@ class PosteriorSearch {
   // fix, i.e. its history had the crash (INTERFACE.md): an old end or a
   // tested commit that showed the crash is an ancestor-or-self of it.
   bool had_bug(const std::string& hash);
+  // Fix bisection: the parent of the first commit in `gated` (clean, its
+  // history not known to have had the crash) that holds some mass and whose
+  // parent is untested: a crash there makes its clean runs count.
+  std::optional<std::string> probe(Posterior& post, const std::vector<std::string>& gated,
+                                   double settled);
   // Fix bisection: runs on the revert of a fix, so that a crash that does
   // not come back is a contradiction with 99% confidence at `rate`.
   int revert_runs(double rate, int runs) const;
@@ -104,6 +110,7 @@ class PosteriorSearch {
   std::vector<std::string> old_ends_;
   const vcs::CommitGraph* graph_ = nullptr;                       // the range of run()
   std::map<std::pair<std::string, std::string>, bool> ancestry_;  // is_ancestor, cached
+  std::set<std::string> reverts_;                                 // verification's revert commits
 };
 
 }  // namespace culprit::bisect
