@@ -576,23 +576,6 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
       log_.line("posterior search: out of budget");
       break;
     }
-    if (options_.fix) {
-      // A clean commit whose history is not known to have had the crash says
-      // nothing about a fix (INTERFACE.md) until a tested ancestor crashes:
-      // its parent is the test that lets it speak.
-      if (auto p = probe(post, gated, (1 - options_.confidence) / 2)) {
-        double rate = std::clamp(post.rate(), 0.05, 0.99);
-        int n = std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-rate))),
-                           options_.runs, step_runs);
-        log_.line(
-            fmt::format("{} runs on {}: whether the history of its child had the crash", n, *p));
-        log_.line(fmt::format("[{}] {}", *p, history_.info(*p).title));
-        planning.reset();
-        out.wall_seconds += batch({{*p, n}});
-        log_.progress().step += 1;
-        continue;
-      }
-    }
     PlanInput in;
     in.costs = costs();
     in.slots = options_.parallel;
@@ -616,6 +599,25 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
     in.informative = informative;
     in.settled = (1 - options_.confidence) / 2;
     auto steps = every_run ? plan_within_runs(post, in) : plan(post, in);
+    if (steps.empty() && options_.fix) {
+      // A clean commit whose history is not known to have had the crash says
+      // nothing about a fix (INTERFACE.md) until a tested ancestor crashes.
+      // When the answer hangs on such a commit, its parent is the test that
+      // lets it speak (only then: a branch that never had the crash is
+      // usually ruled out by the crashes of commits that merged it).
+      if (auto p = probe(post, gated, in.settled)) {
+        double rate = std::clamp(post.rate(), 0.05, 0.99);
+        int n = std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-rate))),
+                           options_.runs, step_runs);
+        log_.line(
+            fmt::format("{} runs on {}: whether the history of its child had the crash", n, *p));
+        log_.line(fmt::format("[{}] {}", *p, history_.info(*p).title));
+        planning.reset();
+        out.wall_seconds += batch({{*p, n}});
+        log_.progress().step += 1;
+        continue;
+      }
+    }
     if (steps.empty()) {
       log_.line("posterior search: no test is worth its cost any more");
       break;
