@@ -138,5 +138,33 @@ TEST_F(FixPosterior, CleanCommitsWhoseHistoryNeverHadTheCrashAreNoEvidence) {
   EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{fix}) << o.output;
 }
 
+// The fix on a branch forked after the bug but before the start commit,
+// merged later: the branch's commits do not crash, and nothing tested in
+// the range shows that their history had the crash. The search tests the
+// branch's fork point (outside the range); it crashes, so the branch's
+// clean commits count, and the fix is named rather than the merge.
+TEST_F(FixPosterior, AFixOnABranchForkedBeforeTheStartIsFoundThroughItsForkPoint) {
+  for (int i = 0; i < 3; ++i) code_commit(i);
+  code_commit(3, "bug.txt", "BUG\n");
+  std::string fork = code_commit(4);
+  repo_.branch("fixes");
+  std::string fix = code_commit(100, "bug.txt", "fixed\n");
+  code_commit(101);
+  repo_.checkout("master");
+  std::string start;
+  for (int i = 5; i < 12; ++i) {
+    std::string c = code_commit(i);
+    if (i == 6) start = c;
+  }
+  repo_.merge("fixes", "Merge branch 'fixes'");
+  for (int i = 12; i < 16; ++i) code_commit(i);
+  auto o = bisect("--fix --commit " + start + " --head master");
+  ASSERT_EQ(o.status, 0) << o.output;
+  ASSERT_EQ(o.result["verdict"], "found") << o.output;
+  EXPECT_EQ(hashes(o.result["commits"]), std::vector<std::string>{fix}) << o.output;
+  EXPECT_THAT(o.output,
+              HasSubstr("on " + fork + ": whether the history of its child had the crash"));
+}
+
 }  // namespace
 }  // namespace culprit::testing
