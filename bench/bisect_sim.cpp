@@ -458,7 +458,12 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
       ++cell.not_reproduced;
       ++cell.none;
     } else if (r.verdict == "found") {
-      (r.commits.at(0).hash == World::h(t.culprit) ? cell.exact : cell.wrong)++;
+      bool exact = r.commits.at(0).hash == World::h(t.culprit);
+      (exact ? cell.exact : cell.wrong)++;
+      if (!exact && getenv("SIM_DEBUG"))
+        std::fprintf(stderr, "trial %u..%u culprit %u: wrong %s (%zu parents)\n", t.good, t.bad,
+                     t.culprit, r.commits[0].hash.c_str(),
+                     dag.parents[World::idx(r.commits[0].hash)].size());
     } else {
       ++cell.none;
       if (getenv("SIM_DEBUG"))
