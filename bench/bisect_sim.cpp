@@ -7,6 +7,7 @@
 //              [--infer-title]   (no --title: the start commit's most frequent crash is bisected)
 //              [--title-model [--titles T]]   (the bug's crash under one of T titles per run)
 //              [--fix-model]   (fix bisection: the crash is fixed inside the range)
+//              [--hang-model]   (runs that hang or lose the VM at rate h on every commit)
 //
 // Strategies side by side on the same trials: syzbot, adaptive, posterior
 // with K = 1 and K = 4 slots (--parallel); K = 8 and 16 (a cluster: issue 15)
@@ -19,7 +20,10 @@
 // reproduction rate p, unrelated-crash rate q, unbuildable commits f, and 20%
 // binary-identical (docs-only) commits. --title-model: the bug's crash gets
 // one of T titles at random per run (T in {1, 3, 5}: the same type, the top
-// frame differs, the frames below it are the same), at p in {1, 0.5}. Costs: a build is base + per
+// frame differs, the frames below it are the same), at p in {1, 0.5}. --hang-model: any run
+// of any commit ends at rate h in {0, 0.05} with `no output from test machine` or `lost
+// connection to test machine` (syzbot's two most common non-crashes) instead of its
+// outcome, at p in {1, 0.5, 0.3}. Costs: a build is base + per
 // changed file since the previous build, a run is fixed.
 //
 // --fix-model: the same trials mirrored for `bisect --fix`: the release is
@@ -155,6 +159,7 @@ Dag kernel_like(std::uint32_t releases, std::uint32_t seed) {
 struct Setting {
   double p, q, f;
   int titles = 1;    // T: the bug's crash shows one of this many titles
+  double h = 0;      // a run hangs or loses its VM, whatever the commit
   bool fix = false;  // --fix-model: `culprit` is the fix
 };
 
@@ -339,6 +344,14 @@ class World : public bisect::History,
     // brings it back.
     bool culprit_reverted = is_revert(req.commit) && reverted(req.commit) == culprit_;
     bool bug = s_.fix ? has_bug_[c] || culprit_reverted : has_bug_[c] && !culprit_reverted;
+    // Drawn only when asked for, so that h = 0 gives the main table's trials.
+    if (s_.h > 0 && u(rng_) < s_.h) {
+      if (rng_() % 2)
+        return {run::RunStatus::crashed, "no output from test machine", "NO_OUTPUT", "",
+                kRunSeconds};
+      return {run::RunStatus::crashed, "lost connection to test machine", "LOST_CONNECTION", "",
+              kRunSeconds};
+    }
     if (bug && u(rng_) < s_.p) {
       // One title only: no draw, so that the trials are those of the main table.
       int k = s_.titles > 1 ? static_cast<int>(rng_() % static_cast<unsigned>(s_.titles)) : 0;
@@ -502,7 +515,8 @@ int main(int argc, char** argv) {
   bool infer_title = false;  // no --title: the bisected crash is the start commit's most frequent
   bool title_model = false;  // the table of the bug under T titles
   int only_titles = -1;
-  bool fix_model = false;  // fix bisection: the trials' commit is the fix
+  bool fix_model = false;   // fix bisection: the trials' commit is the fix
+  bool hang_model = false;  // the table with hangs and lost VMs at rate h
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--dag" && i + 1 < argc)
@@ -519,6 +533,8 @@ int main(int argc, char** argv) {
       title_model = true;
     else if (a == "--fix-model")
       fix_model = true;
+    else if (a == "--hang-model")
+      hang_model = true;
     else if (a == "--titles" && i + 1 < argc)
       only_titles = std::atoi(argv[++i]);
     else if (a == "--only" && i + 1 < argc)
@@ -537,7 +553,7 @@ int main(int argc, char** argv) {
           "usage: bisect_sim [--dag FILE] [--trials N] [--seed S] [--only real|kernel] [--quick]\n"
           "                  [--p P] [--q Q] [--f F] [--columns 'syzbot,post K=1,...'] "
           "[--infer-title]\n"
-          "                  [--title-model [--titles T]] [--fix-model]\n");
+          "                  [--title-model [--titles T]] [--hang-model] [--fix-model]\n");
       return 2;
     }
   }
@@ -556,7 +572,7 @@ int main(int argc, char** argv) {
     for (double p : {1.0, 0.3, 0.1})
       for (double q : {0.0, 0.05})
         if ((only_p < 0 || p == only_p) && (only_q < 0 || q == only_q))
-          settings.push_back({p, q, 0.0, 1, true});
+          settings.push_back({p, q, 0.0, 1, 0.0, true});
   } else if (title_model) {
     for (int t : {1, 3, 5})
       for (double p : {1.0, 0.5})
@@ -564,6 +580,15 @@ int main(int argc, char** argv) {
           if ((only_titles < 0 || t == only_titles) && (only_p < 0 || p == only_p) &&
               (only_q < 0 || q == only_q))
             settings.push_back({p, q, 0.0, t});
+  } else if (hang_model) {
+    for (double h : {0.0, 0.05})
+      for (double p : {1.0, 0.5, 0.3})
+        for (double q : {0.0, 0.05})
+          if ((only_p < 0 || p == only_p) && (only_q < 0 || q == only_q)) {
+            Setting st{p, q, 0.0};
+            st.h = h;
+            settings.push_back(st);
+          }
   } else {
     for (double p : quick ? std::vector<double>{0.3} : std::vector<double>{1.0, 0.5, 0.3, 0.1})
       for (double q : {0.0, 0.05})
@@ -592,9 +617,14 @@ int main(int argc, char** argv) {
       trials, seed, kBuildBase, kBuildPerFile, 100 * kCcacheHit, kBuildMax, kRunSeconds);
   if (title_model) std::printf("# title model: the bug's crash under one of T titles per run\n");
   if (fix_model) std::printf("# fix model: bisect --fix from a crashing release to a fixed head\n");
+  if (hang_model)
+    std::printf("# hang model: a run of any commit hangs or loses its VM at rate h\n");
   std::printf("%-12s %s%4s %4s %4s  %-9s %6s %6s %6s %7s %5s %7s %7s %8s %8s %9s\n", "dag",
-              title_model ? " T " : "", "p", "q", "f", "strategy", "exact", "wrong", "none",
-              "builds", "rev", "+rebld", "runs", "hours", "wall h", "<=log2+1");
+              title_model  ? " T "
+              : hang_model ? "   h "
+                           : "",
+              "p", "q", "f", "strategy", "exact", "wrong", "none", "builds", "rev", "+rebld",
+              "runs", "hours", "wall h", "<=log2+1");
   bool check_failed = false;
   for (const auto& dag : dags) {
     auto ts = make_trials(dag, trials, seed, dag.name == "kernel-like" ? 4000 : 2000);
@@ -611,7 +641,9 @@ int main(int argc, char** argv) {
         run_cell(dag, ts, s, col.strategy, col.slots, infer_title, c);
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         double n = c.trials;
-        std::string t = title_model ? fmt::format(" {} ", s.titles) : "";
+        std::string t = title_model  ? fmt::format(" {} ", s.titles)
+                        : hang_model ? fmt::format("{:4.2f} ", s.h)
+                                     : "";
         std::printf(
             "%-12s %s%4.2f %4.2f %4.2f  %-9s %5.1f%% %5.1f%% %5.1f%% %7.1f %5.2f %7.1f %7.1f %8.1f "
             "%8.1f %8.1f%%  (%.1fs)\n",

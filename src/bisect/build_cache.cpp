@@ -13,12 +13,6 @@
 namespace culprit::bisect {
 namespace fs = std::filesystem;
 
-namespace {
-void check_interrupt() {
-  if (interrupt_requested()) throw AbortError("interrupted; run the same command again to resume");
-}
-}  // namespace
-
 BuildCache::BuildCache(std::vector<WorkSlot>& slots, build::Builder& builder,
                        store::Journal& journal, StepReporter& reporter, BuildCacheConfig config)
     : slots_(slots),
@@ -162,7 +156,7 @@ BuildOutcome BuildCache::build_variant(Task& t, bool need_artifacts, const Varia
       for (const auto& f : v.backports) context += " " + f;
       res.signature = sha256_hex(context);
     }
-    check_interrupt();  // a build killed by Ctrl-C is not a result
+    throw_if_interrupted();  // a build killed by Ctrl-C is not a result
     if (!res.infra) break;
     // The machine failed, not the code: not recorded, so a resumed
     // bisection builds it again.

@@ -27,10 +27,6 @@ std::string describe(const RunSummary& r) {
   return "?";
 }
 
-void check_interrupt() {
-  if (interrupt_requested()) throw AbortError("interrupted; run the same command again to resume");
-}
-
 std::vector<WorkSlot> make_slots(const std::vector<Workspace*>& workspaces) {
   if (workspaces.empty()) throw std::logic_error("CommitTester needs a work tree");
   std::vector<WorkSlot> slots(workspaces.size());
@@ -145,7 +141,7 @@ std::vector<const CommitResult*> CommitTester::test_batch(
 }
 
 std::vector<const CommitResult*> CommitTester::execute(const std::vector<Step>& steps) {
-  check_interrupt();
+  throw_if_interrupted();
   std::set<std::string> distinct;
   for (const auto& s : steps) distinct.insert(s.hash);
   if (steps.size() > 1 &&
@@ -177,7 +173,7 @@ std::vector<const CommitResult*> CommitTester::execute(const std::vector<Step>& 
     }
     reporter_.show(job.task, "", 0, 0, "");  // this work tree is free
   });
-  check_interrupt();
+  throw_if_interrupted();
   // As if one after another: the log and the results in step order.
   std::vector<const CommitResult*> out;
   for (auto& job : jobs) out.push_back(finish(job));

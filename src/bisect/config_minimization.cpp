@@ -15,12 +15,6 @@
 namespace culprit::bisect {
 namespace fs = std::filesystem;
 
-namespace {
-void check_interrupt() {
-  if (interrupt_requested()) throw AbortError("interrupted; run the same command again to resume");
-}
-}  // namespace
-
 nlohmann::json ConfigMinimizeResult::to_json() const {
   return {{"reproduced", reproduced},
           {"title", title},
@@ -47,7 +41,7 @@ ConfigMinimization::ConfigMinimization(Workspace& workspace, build::KconfigTool&
       options_(std::move(options)) {}
 
 std::string ConfigMinimization::settle(const std::string& config) {
-  check_interrupt();
+  throw_if_interrupted();
   try {
     return tool_.settle_config(source_, config, options_.dir / "olddefconfig.log");
   } catch (const std::runtime_error& e) {
@@ -99,9 +93,9 @@ ConfigMinimization::Trial ConfigMinimization::run_trial(const store::ConfigTrial
   rec.key = key;
   build::BuildResult b;
   for (int attempt = 1;; ++attempt) {
-    check_interrupt();
+    throw_if_interrupted();
     b = tool_.build_config(req, settled);
-    check_interrupt();  // a build killed by Ctrl-C is not a result
+    throw_if_interrupted();  // a build killed by Ctrl-C is not a result
     if (!b.infra) break;
     if (attempt >= options_.infra_attempts)
       throw AbortError(fmt::format(
@@ -129,9 +123,9 @@ ConfigMinimization::Trial ConfigMinimization::run_trial(const store::ConfigTrial
     rr.run_index = i;
     run::RunOutcome out;
     for (int attempt = 1;; ++attempt) {
-      check_interrupt();
+      throw_if_interrupted();
       out = runner_.run(rr);
-      check_interrupt();
+      throw_if_interrupted();
       if (out.status != run::RunStatus::infra_error) break;
       if (attempt >= options_.infra_attempts)
         throw AbortError(fmt::format(
@@ -198,14 +192,14 @@ ConfigMinimizeResult ConfigMinimization::run(const std::string& baseline_name) {
   fs::create_directories(options_.dir);
   log_.progress().phase = "minimizing the config";
   log_.publish();
-  check_interrupt();
+  throw_if_interrupted();
   source_ = workspace_.checkout(options_.commit);
   std::string bug = settle(options_.bug_config);
   std::string baseline;
   if (options_.baseline_config) {
     baseline = settle(*options_.baseline_config);
   } else {
-    check_interrupt();
+    throw_if_interrupted();
     try {
       baseline = tool_.default_config(source_, options_.dir / "defconfig.log");
     } catch (const std::runtime_error& e) {

@@ -10,13 +10,6 @@
 #include "util/process.h"
 
 namespace culprit::bisect {
-namespace {
-
-void check_interrupt() {
-  if (interrupt_requested()) throw AbortError("interrupted; run the same command again to resume");
-}
-
-}  // namespace
 
 RunSummary run_from_record(const store::RunRecord& rec) {
   RunSummary s;
@@ -141,7 +134,7 @@ void RunExecutor::run(Task& t, CommitResult& r, const RunPlan& plan) {
         recorded.emplace(index, run_from_record(rec));
       });
     run_concurrently(work);
-    check_interrupt();
+    throw_if_interrupted();
     if (infra)
       throw AbortError(fmt::format(
           "test runs on {} keep failing for reasons outside the commit (last: {}); fix the "

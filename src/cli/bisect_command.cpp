@@ -8,8 +8,8 @@
 
 #include <atomic>
 #include <cmath>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -566,6 +566,22 @@ int bisect_command(const Args& args) {
   // ---- --minimize-config: on the start commit, before the commit search ----
   std::optional<bisect::ConfigMinimizeResult> minimized;
   std::unique_ptr<build::Builder> minimized_builder;  // builds the minimised config
+  // An abort (interrupt, machine failure) leaves an `aborted` result: the
+  // JSON and the HTML say why, and the same command resumes.
+  auto record_abort = [&](const std::string& why, int revisions_tested) {
+    bisect::BisectResult partial;
+    partial.mode = o.fix ? "fix" : "cause";
+    partial.verdict = "inconclusive";
+    partial.aborted = true;
+    partial.abort_reason = why;
+    partial.cluster = o.cluster;
+    partial.revisions_tested = revisions_tested;
+    auto j = partial.to_json();
+    if (minimized) j["config_minimization"] = minimized->to_json();
+    write_json(o.json, j);
+    store->set_status("aborted: " + why);
+    write_html(o.html, state, repo, nullptr, html::RunState::aborted, why);
+  };
   if (o.minimize_config) {
     auto* tool = dynamic_cast<build::KconfigTool*>(builder.get());
     if (!tool) throw std::logic_error("--minimize-config without the kernel builder");
@@ -583,14 +599,7 @@ int bisect_command(const Args& args) {
                                        ? "defconfig of the start commit with culprit's settings"
                                        : o.baseline_config);
     } catch (const AbortError& e) {
-      bisect::BisectResult partial;
-      partial.mode = o.fix ? "fix" : "cause";
-      partial.verdict = "inconclusive";
-      partial.aborted = true;
-      partial.abort_reason = e.what();
-      write_json(o.json, partial.to_json());
-      store->set_status(std::string("aborted: ") + e.what());
-      write_html(o.html, state, repo, nullptr, html::RunState::aborted, e.what());
+      record_abort(e.what(), 0);
       throw;
     }
     if (!minimized->reproduced) {
@@ -651,18 +660,7 @@ int bisect_command(const Args& args) {
     write_html(o.html, state, repo, j, html::RunState::finished, "");
     return result.reproduced ? 0 : 1;
   } catch (const AbortError& e) {
-    bisect::BisectResult partial;
-    partial.mode = o.fix ? "fix" : "cause";
-    partial.verdict = "inconclusive";
-    partial.aborted = true;
-    partial.abort_reason = e.what();
-    partial.cluster = o.cluster;
-    partial.revisions_tested = static_cast<int>(tester.order().size());
-    auto j = partial.to_json();
-    if (minimized) j["config_minimization"] = minimized->to_json();
-    write_json(o.json, j);
-    store->set_status(std::string("aborted: ") + e.what());
-    write_html(o.html, state, repo, nullptr, html::RunState::aborted, e.what());
+    record_abort(e.what(), static_cast<int>(tester.order().size()));
     throw;
   }
 }

@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "util/error.h"
 #include "util/process_guardian.h"
 
 extern char** environ;
@@ -271,6 +272,9 @@ ProcessResult run_shell(const std::string& command, const ProcessOptions& option
 
 void request_interrupt() noexcept { g_interrupt.store(1); }
 bool interrupt_requested() noexcept { return g_interrupt.load() != 0; }
+void throw_if_interrupted() {
+  if (interrupt_requested()) throw AbortError("interrupted; run the same command again to resume");
+}
 
 void kill_running_process_groups() {
   std::lock_guard lock(g_groups_mutex);

@@ -63,6 +63,9 @@ ProcessResult run_argv(const std::vector<std::string>& argv, const ProcessOption
 // are killed with their process groups and return with `interrupted` set.
 void request_interrupt() noexcept;
 bool interrupt_requested() noexcept;
+// Between steps of a bisection: an AbortError (exit 3) that says the same
+// command resumes.
+void throw_if_interrupted();
 
 // Kills every process group started by run_shell/run_argv that is still
 // running. Safe to call from a signal handler's follow-up path (not async-signal-safe).

@@ -43,7 +43,9 @@ class MinimizeConfig : public BisectE2E {
     std::vector<std::string> out;
     auto path = tmp_ / "state/kernel-build/0/builds";
     if (!std::filesystem::exists(path)) return out;
-    for (auto line : split_lines(read_file(path))) out.emplace_back(line);
+    // split_lines gives views into its argument: keep the text alive.
+    const std::string text = read_file(path);
+    for (auto line : split_lines(text)) out.emplace_back(line);
     return out;
   }
 };
