@@ -6,6 +6,7 @@
 //              [--p P] [--q Q] [--f F] [--columns NAMES]   (a part of the table only)
 //              [--infer-title]   (no --title: the start commit's most frequent crash is bisected)
 //              [--title-model [--titles T]]   (the bug's crash under one of T titles per run)
+//              [--fix-model]   (fix bisection: the crash is fixed inside the range)
 //              [--hang-model]   (runs that hang or lose the VM at rate h on every commit)
 //
 // Strategies side by side on the same trials: syzbot, adaptive, posterior
@@ -24,6 +25,14 @@
 // connection to test machine` (syzbot's two most common non-crashes) instead of its
 // outcome, at p in {1, 0.5, 0.3}. Costs: a build is base + per
 // changed file since the previous build, a run is fixed.
+//
+// --fix-model: the same trials mirrored for `bisect --fix`: the release is
+// the crashing start (--commit), the later commit the head (--head), and
+// the trial's commit in between the fix. The crash is present from the
+// range's start (and on every older commit) and the fix removes it from its
+// descendants; the revert of the fix on the head brings it back. Settings p
+// in {1, 0.3, 0.1}, q in {0, 0.05}, no unbuildable commits; columns syzbot,
+// adaptive and post K=1 (fix bisection has no --parallel).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -149,8 +158,9 @@ Dag kernel_like(std::uint32_t releases, std::uint32_t seed) {
 
 struct Setting {
   double p, q, f;
-  int titles = 1;  // T: the bug's crash shows one of this many titles
-  double h = 0;    // a run hangs or loses its VM, whatever the commit
+  int titles = 1;    // T: the bug's crash shows one of this many titles
+  double h = 0;      // a run hangs or loses its VM, whatever the commit
+  bool fix = false;  // --fix-model: `culprit` is the fix
 };
 
 // One trial's world: the DAG plus the culprit and the randomness.
@@ -173,11 +183,20 @@ class World : public bisect::History,
     has_bug_.assign(dag.parents.size(), 0);
     sig_.resize(dag.parents.size());
     std::uniform_real_distribution<double> u(0, 1);
+    std::vector<std::uint8_t> fixed(dag.parents.size(), 0);
     for (std::uint32_t i = 0; i <= bad; ++i) {
       if (!below_bad[i]) continue;
-      bool bug = i == culprit;
-      for (auto p : dag.parents[i]) bug = bug || has_bug_[p];
-      has_bug_[i] = bug;
+      if (s.fix) {
+        // Crashing from the start; not where the fix is.
+        bool f = i == culprit;
+        for (auto p : dag.parents[i]) f = f || fixed[p];
+        fixed[i] = f;
+        has_bug_[i] = !f;
+      } else {
+        bool bug = i == culprit;
+        for (auto p : dag.parents[i]) bug = bug || has_bug_[p];
+        has_bug_[i] = bug;
+      }
       // Only single-parent commits can leave the binary alone: a merge brings in its side.
       bool docs_only = i != culprit && dag.parents[i].size() == 1 && u(rng_) < 0.2;
       sig_[i] = docs_only ? sig_[dag.parents[i][0]] : i;
@@ -222,9 +241,19 @@ class World : public bisect::History,
     return {"r" + commit + "@" + onto, ""};
   }
   bool is_ancestor(const std::string& a, const std::string& d) override {
+    // Parents come first: a path from d down to a stays at indices >= a.
+    const auto target = idx(a);
     std::vector<std::uint8_t> seen(dag_.parents.size(), 0);
-    mark_ancestors(idx(d), seen);
-    return seen[idx(a)];
+    std::vector<std::uint32_t> stack{idx(d)};
+    while (!stack.empty()) {
+      auto c = stack.back();
+      stack.pop_back();
+      if (c == target) return true;
+      if (c < target || seen[c]) continue;
+      seen[c] = 1;
+      for (auto p : dag_.parents[c]) stack.push_back(p);
+    }
+    return false;
   }
   std::optional<std::string> merge_base(const std::string&, const std::string&) override {
     return std::nullopt;
@@ -311,7 +340,10 @@ class World : public bisect::History,
     run_seconds += kRunSeconds;
     std::uniform_real_distribution<double> u(0, 1);
     auto c = idx(req.commit);
-    bool bug = has_bug_[c] && !(is_revert(req.commit) && reverted(req.commit) == culprit_);
+    // The revert of the culprit takes the crash away; the revert of the fix
+    // brings it back.
+    bool culprit_reverted = is_revert(req.commit) && reverted(req.commit) == culprit_;
+    bool bug = s_.fix ? has_bug_[c] || culprit_reverted : has_bug_[c] && !culprit_reverted;
     // Drawn only when asked for, so that h = 0 gives the main table's trials.
     if (s_.h > 0 && u(rng_) < s_.h) {
       if (rng_() % 2)
@@ -411,6 +443,8 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
     world.slots = static_cast<std::size_t>(slots);
     store::MemoryJournal journal;
     bisect::BisectLog log;
+    std::vector<std::string> lines;
+    if (getenv("SIM_LOG")) log.add_sink([&](const std::string& l) { lines.push_back(l); });
     auto strategy = bisect::make_strategy(strategy_name, 10);
     bisect::TesterConfig cfg;
     cfg.state_dir = "/nonexistent-sim";
@@ -419,8 +453,14 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
     if (!infer_title) cfg.target_title = kBugTitle;
     bisect::CommitTester tester(world, world, world, world, *strategy, journal, log, cfg);
     bisect::BisectOptions o;
-    o.commit = World::h(t.bad);
-    o.good = World::h(t.good);
+    if (s.fix) {
+      o.fix = true;
+      o.commit = World::h(t.good);
+      o.head = World::h(t.bad);
+    } else {
+      o.commit = World::h(t.bad);
+      o.good = World::h(t.good);
+    }
     o.search.parallel = slots;
     o.title_inferred = infer_title;
     o.search.costs = bisect::PlanCosts{kBuildBase + kBuildPerFile * 50, kRunSeconds};
@@ -431,10 +471,21 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
       ++cell.not_reproduced;
       ++cell.none;
     } else if (r.verdict == "found") {
-      (r.commits.at(0).hash == World::h(t.culprit) ? cell.exact : cell.wrong)++;
+      bool exact = r.commits.at(0).hash == World::h(t.culprit);
+      (exact ? cell.exact : cell.wrong)++;
+      if (!exact && getenv("SIM_DEBUG"))
+        std::fprintf(stderr, "trial %u..%u culprit %u: wrong %s (%zu parents)\n", t.good, t.bad,
+                     t.culprit, r.commits[0].hash.c_str(),
+                     dag.parents[World::idx(r.commits[0].hash)].size());
     } else {
       ++cell.none;
+      if (getenv("SIM_DEBUG"))
+        std::fprintf(stderr, "trial %u..%u culprit %u: %s %s | %s\n", t.good, t.bad, t.culprit,
+                     r.verdict.c_str(), r.contradiction.c_str(),
+                     r.commits.empty() ? "" : r.commits[0].hash.c_str());
     }
+    if (getenv("SIM_LOG") && r.verdict != "found")
+      for (const auto& l : lines) std::fprintf(stderr, "  %s\n", l.c_str());
     double optimal = std::ceil(std::log2(world.range_size() + 1.0));
     cell.optimal_builds += optimal;
     // The bound is for the search (start commit included); the revert
@@ -464,6 +515,7 @@ int main(int argc, char** argv) {
   bool infer_title = false;  // no --title: the bisected crash is the start commit's most frequent
   bool title_model = false;  // the table of the bug under T titles
   int only_titles = -1;
+  bool fix_model = false;   // fix bisection: the trials' commit is the fix
   bool hang_model = false;  // the table with hangs and lost VMs at rate h
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -479,6 +531,8 @@ int main(int argc, char** argv) {
       infer_title = true;
     else if (a == "--title-model")
       title_model = true;
+    else if (a == "--fix-model")
+      fix_model = true;
     else if (a == "--hang-model")
       hang_model = true;
     else if (a == "--titles" && i + 1 < argc)
@@ -499,7 +553,7 @@ int main(int argc, char** argv) {
           "usage: bisect_sim [--dag FILE] [--trials N] [--seed S] [--only real|kernel] [--quick]\n"
           "                  [--p P] [--q Q] [--f F] [--columns 'syzbot,post K=1,...'] "
           "[--infer-title]\n"
-          "                  [--title-model [--titles T]] [--hang-model]\n");
+          "                  [--title-model [--titles T]] [--hang-model] [--fix-model]\n");
       return 2;
     }
   }
@@ -514,7 +568,12 @@ int main(int argc, char** argv) {
   }
   if (only != "real") dags.push_back(kernel_like(12, seed));
   std::vector<Setting> settings;
-  if (title_model) {
+  if (fix_model) {
+    for (double p : {1.0, 0.3, 0.1})
+      for (double q : {0.0, 0.05})
+        if ((only_p < 0 || p == only_p) && (only_q < 0 || q == only_q))
+          settings.push_back({p, q, 0.0, 1, 0.0, true});
+  } else if (title_model) {
     for (int t : {1, 3, 5})
       for (double p : {1.0, 0.5})
         for (double q : {0.0, 0.05})
@@ -557,18 +616,22 @@ int main(int argc, char** argv) {
       "%.0fs), run = %.0fs\n",
       trials, seed, kBuildBase, kBuildPerFile, 100 * kCcacheHit, kBuildMax, kRunSeconds);
   if (title_model) std::printf("# title model: the bug's crash under one of T titles per run\n");
+  if (fix_model) std::printf("# fix model: bisect --fix from a crashing release to a fixed head\n");
   if (hang_model)
     std::printf("# hang model: a run of any commit hangs or loses its VM at rate h\n");
   std::printf("%-12s %s%4s %4s %4s  %-9s %6s %6s %6s %7s %5s %7s %7s %8s %8s %9s\n", "dag",
-              title_model ? " T " : hang_model ? "   h " : "", "p", "q", "f", "strategy", "exact", "wrong", "none",
-              "builds", "rev", "+rebld", "runs", "hours", "wall h", "<=log2+1");
+              title_model  ? " T "
+              : hang_model ? "   h "
+                           : "",
+              "p", "q", "f", "strategy", "exact", "wrong", "none", "builds", "rev", "+rebld",
+              "runs", "hours", "wall h", "<=log2+1");
   bool check_failed = false;
   for (const auto& dag : dags) {
     auto ts = make_trials(dag, trials, seed, dag.name == "kernel-like" ? 4000 : 2000);
     for (auto s : settings) {
       std::map<std::string, Cell> cells;
       for (const auto& col : columns) {
-        if (quick && col.slots > 1) continue;
+        if ((quick || fix_model) && col.slots > 1) continue;
         if (col.named_only && only_columns.empty()) continue;
         if (!only_columns.empty() &&
             only_columns.find("," + std::string(col.name) + ",") == std::string::npos)

@@ -263,7 +263,11 @@ void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
   for (const auto& o : old_ends) start_line += " " + o;
   log_.line(start_line);
   SearchOptions search_options = options_.search;
-  if (!options_.fix) search_options.revert_onto = options_.commit;
+  search_options.fix = options_.fix;
+  // The revert of the culprit goes where the crash was seen (it should go
+  // away); the revert of the fix on the head (it should come back).
+  search_options.revert_onto = options_.fix ? options_.head : options_.commit;
+  if (options_.fix) search_options.start = options_.commit;
   PosteriorSearch search(history_, tester_, log_, search_options);
   auto out = search.run(new_end, old_ends);
   result.wall_seconds = before + out.wall_seconds;
@@ -276,8 +280,8 @@ void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
     result.contradiction = out.contradiction;
     result.posterior_confidence = out.confidence;
     log_.line("verification contradicts the answer: " + out.contradiction);
-    log_.line(fmt::format("{} is not confirmed as the first bad commit; the candidates are:",
-                          *out.culprit));
+    log_.line(fmt::format("{} is not confirmed as the first {} commit; the candidates are:",
+                          *out.culprit, options_.fix ? "good" : "bad"));
     result.commits.push_back(ref(*out.culprit));
     log_.line(
         fmt::format("{} {} ({:.3f})", *out.culprit, result.commits.back().title, out.confidence));
@@ -286,7 +290,9 @@ void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
       result.commits.push_back(c.commit);
       log_.line(fmt::format("{} {} ({:.3f})", c.commit.hash, c.commit.title, c.probability));
     }
-    if (const auto* r = tester_.find(*out.culprit)) log_crash(*r, result);
+    // A fix shows no crash: as for `found`, no report (INTERFACE.md).
+    if (!options_.fix)
+      if (const auto* r = tester_.find(*out.culprit)) log_crash(*r, result);
     return;
   }
   if (out.culprit) {
@@ -297,8 +303,8 @@ void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
   result.verdict = "inconclusive";
   result.posterior_confidence = out.confidence;
   log_.line(fmt::format(
-      "bisection is inconclusive, the first bad commit is one of (with {:.2f} together):",
-      options_.search.confidence));
+      "bisection is inconclusive, the first {} commit is one of (with {:.2f} together):",
+      options_.fix ? "good" : "bad", options_.search.confidence));
   for (const auto& c : result.candidates) {
     result.commits.push_back(c.commit);
     log_.line(fmt::format("{} {} ({:.3f})", c.commit.hash, c.commit.title, c.probability));
@@ -307,7 +313,7 @@ void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
 
 void Bisector::bisect_range(BisectResult& result, const std::string& new_end,
                             const std::vector<std::string>& old_ends) {
-  if (strategy_.posterior() && !options_.fix) {
+  if (strategy_.posterior()) {
     posterior_range(result, new_end, old_ends);
     return;
   }

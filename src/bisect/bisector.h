@@ -24,7 +24,7 @@ struct BisectOptions {
   std::string head;                 // fix: newest commit to test (full hash)
   // No --title: the crash bisected is the start commit's most frequent.
   bool title_inferred = true;
-  // The posterior strategy's settings (cause bisection).
+  // The posterior strategy's settings.
   SearchOptions search;
 };
 

@@ -15,7 +15,7 @@ double entropy(double x) {
 // bad mass needs one pass over the range per commit.
 constexpr int kQuantiles = 31;
 
-// Along a first-parent chain (newest first) the bad mass only falls: each
+// Along a first-parent chain (newest first) the mass below only falls: each
 // commit's ancestors include the next one's. Binary search finds where it
 // crosses `target`; both neighbours become candidates. A merge just above
 // the crossing may hide the mass in its side branch: that branch's chain is
@@ -32,7 +32,7 @@ void chain_candidates(Posterior& post, vcs::CommitIndex top, double target, int 
   std::size_t lo = 0, hi = chain.size();  // first index with mass < target
   while (lo < hi) {
     std::size_t mid = (lo + hi) / 2;
-    if (post.bad_mass(chain[mid]) >= target)
+    if (post.below_mass(chain[mid]) >= target)
       lo = mid + 1;
     else
       hi = mid;
@@ -45,8 +45,8 @@ void chain_candidates(Posterior& post, vcs::CommitIndex top, double target, int 
   if (depth > 0)
     for (std::size_t i = 1; i < ps.size(); ++i) {
       // The side branch holds the mass the first parent does not.
-      double below = lo < chain.size() ? post.bad_mass(chain[lo]) : 0;
-      double side = post.bad_mass(ps[i]);
+      double below = lo < chain.size() ? post.below_mass(chain[lo]) : 0;
+      double side = post.below_mass(ps[i]);
       if (side > 0.02)
         chain_candidates(post, ps[i], std::max(target - below, side / 2), depth - 1, out);
     }
@@ -67,14 +67,14 @@ double expected_runs(double m, double p, int n) {
   return (1 - m) * n + m * (1 - std::pow(1 - p, n)) / p;
 }
 
-double expected_bits_about(double m, double pb, bool b_below, double p, double eps, double n) {
+double expected_bits_about(double m, double pb, bool b_bad, double p, double eps, double n) {
   if (pb <= 0 || pb >= 1) return 0;
   double any_bad = 1 - std::pow(1 - p, n);
   double any_good = 1 - std::pow(1 - eps, n);
-  // If b is the culprit, the commit is bad exactly when b is below it; if
-  // not, it is bad with the rest of its bad mass.
-  double if_b = b_below ? any_bad : any_good;
-  double rest = std::clamp((m - (b_below ? pb : 0)) / (1 - pb), 0.0, 1.0);
+  // If b is the culprit, the commit is bad exactly when b_bad; if not, it is
+  // bad with the rest of its bad mass.
+  double if_b = b_bad ? any_bad : any_good;
+  double rest = std::clamp((m - (b_bad ? pb : 0)) / (1 - pb), 0.0, 1.0);
   double if_not = rest * any_bad + (1 - rest) * any_good;
   return entropy(m * any_bad + (1 - m) * any_good) - pb * entropy(if_b) -
          (1 - pb) * entropy(if_not);
@@ -121,14 +121,16 @@ std::vector<PlanStep> plan(Posterior& posterior, const PlanInput& in) {
     if (std::min(m, 1 - m) < in.settled) continue;
     auto share = in.informative.find(c);
     double f = share == in.informative.end() ? 1.0 : std::clamp(share->second, 0.05, 1.0);
-    bool best_below = posterior.reach(c)[best_commit] != 0;
+    // Cause: c is bad under the best culprit when it is below c; fix: when
+    // the best fix is not.
+    bool best_bad = (posterior.reach(c)[best_commit] != 0) != posterior.fix();
     double fixed = c == in.current ? 0 : in.costs.build;
     Scored best{{c, 0, 0, m}, -1};
     for (int n = 1; n <= in.max_runs; n = n < 4 ? n + 1 : n + n / 2) {
       double bits = expected_bits(m, p, eps, n * f);
       // Near the end (one commit holds most of the mass), what settles it
       // counts twice; before, splitting the mass is what pays.
-      double focus = best_p >= 0.5 ? expected_bits_about(m, best_p, best_below, p, eps, n * f) : 0;
+      double focus = best_p >= 0.5 ? expected_bits_about(m, best_p, best_bad, p, eps, n * f) : 0;
       double rate = (bits + focus) / (fixed + expected_runs(m, p, n) * in.costs.run);
       if (rate > best.rate) best = {{c, n, bits, m}, rate};
     }

@@ -56,9 +56,9 @@ struct PlanStep {
 // `n` may be fractional: runs of which only a share say anything.
 double expected_bits(double m, double p, double eps, double n);
 // The same runs' information about one hypothesis: "commit b (probability
-// pb) is the culprit", where `b_below` says whether b is an ancestor-or-self
-// of the tested commit (then the commit is bad if b is the culprit).
-double expected_bits_about(double m, double pb, bool b_below, double p, double eps, double n);
+// pb) is the culprit", where `b_bad` says whether the tested commit is bad if
+// b is the culprit (cause: b is an ancestor-or-self of it; fix: b is not).
+double expected_bits_about(double m, double pb, bool b_bad, double p, double eps, double n);
 
 // How many of n planned runs a commit that is bad with probability m takes
 // on average at reproduction rate p: a step ends at its first crash, so a

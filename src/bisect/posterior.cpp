@@ -49,35 +49,44 @@ const std::vector<std::uint8_t>& Posterior::reach(vcs::CommitIndex c) {
   return reach_.emplace(c, std::move(seen)).first->second;
 }
 
+void Posterior::set_anchor(const std::string& key, double crashed, int ok) {
+  anchors_[key] = {crashed, ok};
+}
+
 void Posterior::update() {
   const auto& grid = rate_grid();
   const std::size_t n = graph_.size();
+  const bool fix = config_.fix;
   const double le1 = std::log(config_.eps), le0 = std::log1p(-config_.eps);
   // A hypothesis' log-likelihood is linear in log p and log(1 - p) over the
   // groups it makes bad: crashes * log p + clean runs * log(1 - p), plus the
   // groups it makes good at eps. One pass over the groups gathers the
   // coefficients; the rate grid then costs one pass over the range each.
-  std::vector<double> crashes(n, 0), cleans(n, 0), good(n, 0);
+  // Index n is "none".
+  std::vector<double> crashes(n + 1, 0), cleans(n + 1, 0), good(n + 1, 0);
+  auto add = [&](std::size_t x, bool bad, double crashed, int ok, double lgood) {
+    if (bad) {
+      crashes[x] += crashed;
+      cleans[x] += ok;
+    } else {
+      good[x] += lgood;
+    }
+  };
   struct Mixed {
     vcs::CommitIndex x;
     const Group* g;
   };
   std::vector<Mixed> mixed;  // straddling a binary-identical group: rare
-  double none_ll = 0;
   std::vector<std::uint16_t> cnt(n);
   for (const auto& [key, g] : groups_) {
     const double lgood = g.crashed * le1 + g.ok * le0;
-    none_ll += lgood;
+    // No culprit in range: every commit good; no fix in range: every
+    // commit still crashes.
+    add(n, fix, g.crashed, g.ok, lgood);
     if (g.members.size() == 1) {
       const auto& r = reach(g.members[0]);
-      for (std::size_t x = 0; x < n; ++x) {
-        if (r[x]) {
-          crashes[x] += g.crashed;
-          cleans[x] += g.ok;
-        } else {
-          good[x] += lgood;
-        }
-      }
+      // Cause: bad when the culprit is below; fix: when the fix is not.
+      for (std::size_t x = 0; x < n; ++x) add(x, (r[x] != 0) != fix, g.crashed, g.ok, lgood);
       continue;
     }
     std::fill(cnt.begin(), cnt.end(), 0);
@@ -87,20 +96,37 @@ void Posterior::update() {
     }
     const auto all = static_cast<std::uint16_t>(g.members.size());
     for (std::size_t x = 0; x < n; ++x) {
-      if (cnt[x] == all) {
-        crashes[x] += g.crashed;
-        cleans[x] += g.ok;
-      } else if (cnt[x] == 0) {
-        good[x] += lgood;
-      } else {
+      if (cnt[x] == all)
+        add(x, !fix, g.crashed, g.ok, lgood);
+      else if (cnt[x] == 0)
+        add(x, fix, g.crashed, g.ok, lgood);
+      else
         mixed.push_back({static_cast<vcs::CommitIndex>(x), &g});
-      }
     }
   }
+  for (const auto& [key, a] : anchors_)
+    for (std::size_t x = 0; x <= n; ++x) add(x, true, a.first, a.second, 0);
+  // Fix bisection: the revert of x when x is the fix brings the crash back at
+  // the rate p, unless something else fixed it too (revert_eps of the time).
+  struct Mixture {
+    vcs::CommitIndex x;
+    double crashed;
+    int ok;
+  };
+  std::vector<Mixture> mixtures;
   for (const auto& [x, g] : reverts_) {
     const double lgood = g.crashed * le1 + g.ok * le0;
-    none_ll += lgood;
     const std::vector<std::uint8_t>* held = g.onto == vcs::kNoCommit ? nullptr : &reach(g.onto);
+    if (fix) {
+      // Under another fix that the revert's tree holds, it stays fixed; under
+      // one it does not hold, or none, it crashes.
+      add(n, true, g.crashed, g.ok, lgood);
+      for (std::size_t y = 0; y < n; ++y)
+        if (y != x) add(y, held && !(*held)[y], g.crashed, g.ok, lgood);
+      mixtures.push_back({x, g.crashed, g.ok});
+      continue;
+    }
+    good[n] += lgood;
     for (std::size_t y = 0; y < n; ++y) {
       if (held && !(*held)[y]) {
         good[y] += lgood;  // the revert's tree does not have that culprit
@@ -118,20 +144,25 @@ void Posterior::update() {
     }
     good[x] += g.crashed * std::log(config_.revert_eps) + g.ok * std::log1p(-config_.revert_eps);
   }
-  none_ll += std::log(config_.none_prior) - std::log1p(-config_.none_prior) + std::log(double(n));
+  good[n] += std::log(config_.none_prior) - std::log1p(-config_.none_prior) + std::log(double(n));
   // Joint log-likelihood per (rate, hypothesis); the last column is "none".
   std::vector<std::vector<double>> ll(grid.size(), std::vector<double>(n + 1, 0));
   double top = -INFINITY;
   for (std::size_t k = 0; k < grid.size(); ++k) {
     const double lp1 = std::log(grid[k]), lp0 = std::log1p(-grid[k]);
     auto& row = ll[k];
-    for (std::size_t x = 0; x < n; ++x) row[x] = crashes[x] * lp1 + cleans[x] * lp0 + good[x];
+    for (std::size_t x = 0; x <= n; ++x) row[x] = crashes[x] * lp1 + cleans[x] * lp0 + good[x];
     for (const auto& m : mixed) {
       const double lbad = m.g->crashed * lp1 + m.g->ok * lp0;
       const double lgood = m.g->crashed * le1 + m.g->ok * le0;
       row[m.x] += std::min(lbad, lgood);
     }
-    row[n] = none_ll;
+    for (const auto& m : mixtures) {
+      const double back = std::log1p(-config_.revert_eps) + m.crashed * lp1 + m.ok * lp0;
+      const double still = std::log(config_.revert_eps) + m.crashed * le1 + m.ok * le0;
+      const double hi = std::max(back, still);
+      row[m.x] += hi + std::log(std::exp(back - hi) + std::exp(still - hi));
+    }
     for (double v : row) top = std::max(top, v);
   }
   std::fill(post_.begin(), post_.end(), 0.0);
@@ -160,12 +191,16 @@ vcs::CommitIndex Posterior::best() const {
                                        post_.begin());
 }
 
-double Posterior::bad_mass(vcs::CommitIndex c) {
+double Posterior::below_mass(vcs::CommitIndex c) {
   const auto& r = reach(c);
   double m = 0;
   for (std::size_t x = 0; x < r.size(); ++x)
     if (r[x]) m += post_[x];
   return m;
+}
+
+double Posterior::bad_mass(vcs::CommitIndex c) {
+  return config_.fix ? std::max(0.0, 1 - below_mass(c)) : below_mass(c);
 }
 
 std::vector<vcs::CommitIndex> Posterior::smallest_set(double mass) const {

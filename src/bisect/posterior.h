@@ -13,6 +13,13 @@
 // members, good if below none; in between the culprit would be a change that
 // does not change the binary, which the group's runs cannot confirm, so it
 // gets the less likely of the two readings.
+//
+// Fix bisection (`fix`) is the mirror image: X is the fix, a run on c shows
+// the crash with probability p when X is NOT an ancestor-or-self of c (c
+// still lacks the fix), else only with eps; "none" is "no fix in range", under
+// which every commit of the range crashes at p. The range's old end crashes
+// under every hypothesis: its runs (set_anchor) say how often the crash
+// comes, not where the fix is.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +38,8 @@ struct PosteriorConfig {
   // that candidate is the culprit: higher than eps, since reverting one
   // commit on a newer tree need not remove every way to the crash.
   double revert_eps = 0.05;
+  // Fix bisection: the candidates are fixes (see above).
+  bool fix = false;
 };
 
 class Posterior {
@@ -51,13 +60,23 @@ class Posterior {
   // there), under one it does not hold they are clean but for eps, as with
   // no culprit.
   void set_revert(vcs::CommitIndex x, vcs::CommitIndex onto, double crashed, int ok);
+  // Fix bisection: runs on a commit outside the range that every hypothesis
+  // expects to crash at the rate p (the crashing old end); `key` as for
+  // set_group.
+  void set_anchor(const std::string& key, double crashed, int ok);
   void update();  // recomputes the marginals after set_group / set_revert calls
 
   double prob(vcs::CommitIndex x) const { return post_[x]; }
   double none() const { return none_; }
   vcs::CommitIndex best() const;
-  // P(commit c shows the bug) = mass of the culprits that are ancestors-or-self of c.
+  // P(commit c shows the bug): cause, the mass of the culprits that are
+  // ancestors-or-self of c; fix, the mass of the fixes that are not, plus
+  // "none".
   double bad_mass(vcs::CommitIndex c);
+  // The mass of the candidates that are ancestors-or-self of c (either mode):
+  // it only falls along a chain of first parents.
+  double below_mass(vcs::CommitIndex c);
+  bool fix() const { return config_.fix; }
   // The posterior mean of the reproduction rate (given that there is a culprit).
   double rate() const { return rate_; }
   // Commits, most probable first, whose mass first reaches `mass`.
@@ -81,6 +100,7 @@ class Posterior {
   PosteriorConfig config_;
   std::map<std::string, Group> groups_;
   std::map<vcs::CommitIndex, Revert> reverts_;
+  std::map<std::string, std::pair<double, int>> anchors_;  // (crashed, ok)
   std::map<vcs::CommitIndex, std::vector<std::uint8_t>> reach_;
   std::vector<double> post_;
   double none_ = 0;

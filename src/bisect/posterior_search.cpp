@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 namespace culprit::bisect {
@@ -11,9 +12,14 @@ namespace {
 
 // Binary-identical commits share evidence: a commit whose result was reused
 // from an identical binary is tested by that binary's runs.
+// Fix bisection: `anchors` are the crashing old ends (outside the range);
+// `says_nothing` picks the commits whose runs are no evidence (clean, and
+// their history is not known to have had the crash): not counted, for now.
 void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& tester,
           std::set<vcs::CommitIndex>& built, std::set<vcs::CommitIndex>& unusable,
-          std::map<vcs::CommitIndex, double>& informative) {
+          std::map<vcs::CommitIndex, double>& informative,
+          const std::vector<std::string>& anchors = {},
+          const std::function<bool(const std::string&)>& says_nothing = {}) {
   struct Acc {
     std::vector<vcs::CommitIndex> members;
     double crashed = 0;
@@ -30,6 +36,7 @@ void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& te
       continue;
     }
     built.insert(i);
+    if (says_nothing && says_nothing(h)) continue;
     // A commit with its own runs is its own evidence (a test need not follow
     // the binary: noop changes); one whose result was reused joins the
     // commit it was reused from.
@@ -50,11 +57,16 @@ void sync(Posterior& post, const vcs::CommitGraph& graph, const CommitTester& te
     if (silent && e.total() > 0) informative[i] = 1.0 / (e.total() + 1);
   }
   for (auto& [key, g] : groups) post.set_group(key, std::move(g.members), g.crashed, g.ok);
+  for (const auto& h : anchors) {
+    const auto* r = tester.find(h);
+    if (r && r->built && r->reused_from.empty() && graph.find(h) == vcs::kNoCommit)
+      post.set_anchor(h, r->evidence.weight, r->evidence.ok);
+  }
   post.update();
 }
 
-// Whether the crash has come at every run so far: the start commit (the
-// range's crashing end) crashed in each of at least `runs` runs, and no
+// Whether the crash has come at every run so far: the start commit (where
+// the crash was seen) crashed in each of at least `runs` runs, and no
 // commit that showed the crash also ran clean. Then a clean run is strong
 // evidence, and a commit without the crash needs no more runs than --runs
 // asks. At low rates a crashing commit soon shows a clean run too, and the
@@ -157,8 +169,81 @@ double PosteriorSearch::batch(const std::vector<std::pair<std::string, int>>& st
   return slowest;
 }
 
+bool PosteriorSearch::had_bug(const std::string& hash) {
+  auto below = [&](const std::string& a) {
+    auto key = std::make_pair(a, hash);
+    auto it = ancestry_.find(key);
+    if (it == ancestry_.end())
+      it = ancestry_.emplace(key, a == hash || history_.is_ancestor(a, hash)).first;
+    return it->second;
+  };
+  for (const auto& o : old_ends_)
+    if (below(o)) return true;
+  // Reverts (verification's) are no commits of the repository's history.
+  for (const auto& h : tester_.order()) {
+    const auto* r = tester_.find(h);
+    if (r->evidence.matching > 0 && !reverts_.count(h) && below(h)) return true;
+  }
+  return false;
+}
+
+std::optional<std::string> PosteriorSearch::probe(Posterior& post,
+                                                  const std::vector<std::string>& gated,
+                                                  double settled) {
+  const auto& graph = post.graph();
+  for (const auto& c : gated) {
+    auto i = graph.find(c);
+    if (i == vcs::kNoCommit || post.below_mass(i) < settled) continue;
+    auto parents = history_.info(c).parents;
+    if (parents.empty()) continue;
+    const std::string& p = parents[0];
+    const auto* r = tester_.find(p);
+    // Tested already: it crashed (then c counts, and is no longer here),
+    // it could not be tested, or it is clean and asks the same question one
+    // commit further down (inside the range; outside, the search gives up).
+    if (r) continue;
+    return p;
+  }
+  return std::nullopt;
+}
+
+int PosteriorSearch::revert_runs(double rate, int runs) const {
+  double p = std::clamp(rate, 0.05, 0.99);
+  int n = static_cast<int>(std::ceil(std::log(0.01) / std::log1p(-p)));
+  return std::clamp(std::max(n, runs), 2, max_step_runs());
+}
+
 std::string PosteriorSearch::contradiction(const vcs::CommitGraph& graph,
-                                           const std::string& culprit, const Verification& v) {
+                                           const std::string& culprit, const Verification& v,
+                                           double rate) {
+  if (options_.fix) {
+    // The parent outside the range is taken to crash (it lacks every fix of
+    // the range); one that never crashes in enough runs had no crash to fix.
+    auto parents = history_.info(culprit).parents;
+    if (!parents.empty() && graph.find(parents[0]) == vcs::kNoCommit) {
+      const auto* r = tester_.find(parents[0]);
+      int runs = r && r->reused_from.empty() ? static_cast<int>(r->runs.size()) : 0;
+      if (r && r->evidence.matching == 0 && runs > 0 &&
+          std::pow(1 - std::clamp(rate, 0.0, 0.99), runs) < 0.01)
+        return fmt::format(
+            "its parent {}, taken as crashing, did not crash in any of {} runs: its history may "
+            "never have had the crash",
+            parents[0].substr(0, 12), runs);
+    }
+    // A revert on --head that does not crash: the fix alone does not explain
+    // why the crash is gone there (another fix, or the crash's path changed).
+    if (!v.revert.commit.empty() && v.revert.skipped.empty()) {
+      const auto* r = tester_.find(v.revert.commit);
+      int crashed = r ? r->evidence.matching : v.revert.crashed;
+      int runs = r ? static_cast<int>(r->runs.size()) : v.revert.runs;
+      if (crashed == 0 && runs > 0)
+        return fmt::format(
+            "the crash does not come back with the revert of {} on top of {} (0 of {} runs "
+            "crashed): {} alone does not explain the fix there",
+            culprit.substr(0, 12), v.revert.onto.substr(0, 12), runs, culprit.substr(0, 12));
+    }
+    return "";
+  }
   // Evidence the posterior has no place for: the range's good end is taken
   // as good, so its crash cannot move the answer.
   auto parents = history_.info(culprit).parents;
@@ -194,7 +279,10 @@ std::vector<std::string> PosteriorSearch::revert_bases(Posterior& post,
     auto d = graph.find(h);
     if (d == vcs::kNoCommit || d == x || h == onto_) continue;
     const auto* r = tester_.find(h);
-    if (!r || !r->built || r->evidence.matching == 0) continue;
+    if (!r || !r->built) continue;
+    // Cause: the crash is there to go away; fix: the fix is there, clean.
+    if (options_.fix ? r->evidence.matching > 0 || r->evidence.ok == 0 : r->evidence.matching == 0)
+      continue;
     const auto& below_d = post.reach(d);
     if (!below_d[x]) continue;
     std::size_t between = 0;
@@ -244,14 +332,17 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
     if (h == culprit || !r || !r->built || !r->reused_from.empty()) return runs;
     return std::max(1, runs - (r->evidence.ok + r->evidence.matching));
   };
-  auto count = [&](const std::string& h, int& done, int& crashed, int* ok = nullptr) {
+  // Fix bisection: the revert should crash again, which at a low rate takes
+  // more runs than a clean culprit needs to show its crash.
+  const int rev_runs = options_.fix ? revert_runs(post.rate(), runs) : runs;
+  auto count = [&](const std::string& h, int& done, int& crashed, int* ok = nullptr, int n = 0) {
     auto b = before(h);
-    seconds.push_back(step(h, runs_for(h)));
+    seconds.push_back(step(h, n > 0 ? n : runs_for(h)));
     return added(h, b, done, crashed, ok);
   };
-  log_.line(fmt::format(
-      "verifying the culprit {}: {} more runs on it, its parent re-tested up to {} runs", culprit,
-      runs, runs));
+  log_.line(
+      fmt::format("verifying the {} {}: {} more runs on it, its parent re-tested up to {} runs",
+                  options_.fix ? "fix" : "culprit", culprit, runs, runs));
   auto parents = history_.info(culprit).parents;
   int parent_before = 0;  // the parent's runs that could show the crash, before the check
   if (const auto* r = parents.empty() ? nullptr : tester_.find(parents[0]);
@@ -267,7 +358,10 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
   auto& rc = v.revert;
   rc.onto = onto_;
   if (culprit == onto_) {
-    rc.skipped = "the culprit is the commit where the crash was seen: its parent is the revert";
+    rc.skipped =
+        options_.fix
+            ? "the fix is the head: its parent is the revert"
+            : "the culprit is the commit where the crash was seen: its parent is the revert";
   } else {
     // On top of --commit first; when that conflicts, on the culprit's
     // nearest tested descendants that crashed: fewer commits in between to
@@ -278,6 +372,7 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
     for (const auto& base : bases) {
       auto rev = history_.revert(culprit, base);
       if (rev.commit) {
+        reverts_.insert(*rev.commit);
         rc.commit = *rev.commit;
         rc.onto = base;
         break;
@@ -290,8 +385,9 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
     if (rc.commit.empty()) {
       rc.skipped = "cannot revert it on " + onto_.substr(0, 12) + ": " + first_reason;
       if (bases.size() > 1)
-        rc.skipped += fmt::format(" (nor on {} tested descendant{} that crashed)", bases.size() - 1,
-                                  bases.size() == 2 ? "" : "s");
+        rc.skipped +=
+            fmt::format(" (nor on {} tested descendant{} that {})", bases.size() - 1,
+                        bases.size() == 2 ? "" : "s", options_.fix ? "ran clean" : "crashed");
     }
   }
   // With slots to spare the checks are independent and run side by side:
@@ -306,7 +402,7 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
   for (const auto& h : all) befores.push_back(before(h));
   if (together) {
     std::vector<std::pair<std::string, int>> steps;
-    for (const auto& h : all) steps.emplace_back(h, runs_for(h));
+    for (const auto& h : all) steps.emplace_back(h, h == rc.commit ? rev_runs : runs_for(h));
     seconds.push_back(batch(steps));
   }
   for (std::size_t i = 0; i < checks.size(); ++i) {
@@ -331,7 +427,7 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
     // As many runs as on the culprit: a crash there means the culprit alone
     // is not what makes the crash on --commit.
     bool built = together ? added(rc.commit, befores.back(), rc.runs, rc.crashed, &rc.ok)
-                          : count(rc.commit, rc.runs, rc.crashed, &rc.ok);
+                          : count(rc.commit, rc.runs, rc.crashed, &rc.ok, rev_runs);
     if (!built) {
       rc.skipped = "the revert does not build: " + tester_.find(rc.commit)->build_error;
     } else {
@@ -339,16 +435,18 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
       // counted already: the revert needs its own runs.
       if (!tester_.find(rc.commit)->reused_from.empty()) {
         rc.runs = rc.crashed = rc.ok = 0;
-        count(rc.commit, rc.runs, rc.crashed, &rc.ok);
+        count(rc.commit, rc.runs, rc.crashed, &rc.ok, rev_runs);
       }
-      rc.passed = rc.crashed == 0 && rc.runs > 0;
+      // Fix: the crash came back, in this check or an earlier one.
+      rc.passed = options_.fix ? tester_.find(rc.commit)->evidence.matching > 0
+                               : rc.crashed == 0 && rc.runs > 0;
     }
   }
   if (!rc.skipped.empty()) log_.line("revert check skipped: " + rc.skipped);
   // A revert that still crashes says the answer may be wrong, and a parent
   // that crashes is the likeliest way: it gets the rest of a full re-test.
   const auto* parent = parents.empty() ? nullptr : tester_.find(parents[0]);
-  if (rc.crashed > 0 && parent && parent->built && parent->reused_from.empty()) {
+  if (!options_.fix && rc.crashed > 0 && parent && parent->built && parent->reused_from.empty()) {
     int rest = runs - (parent->evidence.ok + parent->evidence.matching - parent_before);
     if (rest > 0) {
       log_.line("revert check: the crash survives the revert: more runs on the parent");
@@ -361,7 +459,13 @@ Verification PosteriorSearch::verify(Posterior& post, const std::string& culprit
     v.parent_runs = static_cast<int>(parent->runs.size());
     v.parent_crashed = parent->evidence.matching;
   }
-  v.parent_passed = v.parent_crashed == 0;
+  if (options_.fix) {
+    // The parent still crashes: any of its own runs showed the crash (a
+    // flaky crash may well miss a few more runs; the posterior weighs that).
+    v.parent_passed = parent && parent->reused_from.empty() && parent->evidence.matching > 0;
+  } else {
+    v.parent_passed = v.parent_crashed == 0;
+  }
   // Side by side, a batch takes as long as its slowest check.
   for (double s : seconds) verify_seconds_ += s;
   return v;
@@ -383,12 +487,33 @@ std::vector<std::pair<std::string, int>> PosteriorSearch::opening(
   return out;
 }
 
-SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std::string>& goods) {
-  onto_ = options_.revert_onto.empty() ? bad : options_.revert_onto;
+SearchOutcome PosteriorSearch::run(const std::string& new_end,
+                                   const std::vector<std::string>& old_ends) {
+  onto_ = options_.revert_onto.empty() ? new_end : options_.revert_onto;
+  old_ends_ = options_.fix ? old_ends : std::vector<std::string>{};
   std::optional<PhaseTimer> planning(std::in_place, options_.times, "planning");
-  auto graph = history_.load_range(bad, goods);
+  auto graph = history_.load_range(new_end, old_ends);
+  graph_ = &graph;
   if (!tester_.order().empty()) last_ = tester_.order().back();
-  Posterior post(graph);
+  PosteriorConfig config;
+  config.fix = options_.fix;
+  Posterior post(graph, config);
+  // Fix bisection: where the crash was seen, the evidence of its rate.
+  const std::string crash_end =
+      !options_.fix ? new_end : (options_.start.empty() ? old_ends.front() : options_.start);
+  std::vector<std::string> anchors;
+  std::function<bool(const std::string&)> says_nothing;
+  std::vector<std::string> gated;  // fix: clean commits not known to have had the crash
+  if (options_.fix) {
+    anchors = old_ends;
+    if (std::find(anchors.begin(), anchors.end(), crash_end) == anchors.end())
+      anchors.push_back(crash_end);
+    says_nothing = [&](const std::string& h) {
+      bool nothing = !had_bug(h);
+      if (nothing) gated.push_back(h);
+      return nothing;
+    };
+  }
   std::set<vcs::CommitIndex> built, unusable;
   std::map<vcs::CommitIndex, double> informative;
   SearchOutcome out;
@@ -409,7 +534,8 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
                         options_.parallel == 1 ? "" : "s"));
   for (;;) {
     if (!planning) planning.emplace(options_.times, "planning");
-    sync(post, graph, tester_, built, unusable, informative);
+    gated.clear();
+    sync(post, graph, tester_, built, unusable, informative, anchors, says_nothing);
     auto best = post.best();
     // Verification's runs on the culprit's parent are the evidence the last
     // steps of a search would buy anyway (culprit or parent?), so with
@@ -426,6 +552,10 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
         out.contradiction =
             fmt::format("{} was never verified: {} verifications went to other commits first",
                         out.culprit->substr(0, 12), verifications);
+      else if (out.verification)
+        // Verified, found wanting, and confident again since: what the
+        // checks showed still stands against it.
+        out.contradiction = contradiction(graph, *out.culprit, *out.verification, post.rate());
       break;
     }
     if (options_.verify && verifications < kMaxVerifications && post.prob(best) >= verify_at) {
@@ -437,7 +567,8 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       planning.reset();
       auto v = verify(post, h, n);
       planning.emplace(options_.times, "planning");
-      sync(post, graph, tester_, built, unusable, informative);
+      gated.clear();
+      sync(post, graph, tester_, built, unusable, informative, anchors, says_nothing);
       // The culprit check passes when the answer still holds with its new
       // runs counted: a flaky culprit may well show no crash in a few more
       // runs, and that alone is what the probability weighs.
@@ -462,7 +593,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
       if (post.prob(best) >= options_.confidence) {
         out.culprit = h;
         out.verification = v;
-        out.contradiction = contradiction(graph, h, v);
+        out.contradiction = contradiction(graph, h, v, post.rate());
         break;
       }
       out.verification = v;
@@ -484,7 +615,9 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
     in.current = last_.empty() ? vcs::kNoCommit : graph.find(last_);
     in.built = built;
     in.unusable = unusable;
-    if (crash_at_every_run(tester_, bad, options_.runs) != every_run) {
+    // More runs there would say nothing either.
+    for (const auto& h : gated) in.unusable.insert(graph.find(h));
+    if (crash_at_every_run(tester_, crash_end, options_.runs) != every_run) {
       every_run = !every_run;
       log_.line(every_run ? fmt::format("the crash came at every run so far (rate ~{:.2f}): at "
                                         "most {} run{} on a commit without it",
@@ -495,6 +628,25 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
     in.informative = informative;
     in.settled = (1 - options_.confidence) / 2;
     auto steps = every_run ? plan_within_runs(post, in) : plan(post, in);
+    if (steps.empty() && options_.fix) {
+      // A clean commit whose history is not known to have had the crash says
+      // nothing about a fix (INTERFACE.md) until a tested ancestor crashes.
+      // When the answer hangs on such a commit, its parent is the test that
+      // lets it speak (only then: a branch that never had the crash is
+      // usually ruled out by the crashes of commits that merged it).
+      if (auto p = probe(post, gated, in.settled)) {
+        double rate = std::clamp(post.rate(), 0.05, 0.99);
+        int n = std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-rate))),
+                           options_.runs, step_runs);
+        log_.line(
+            fmt::format("{} runs on {}: whether the history of its child had the crash", n, *p));
+        log_.line(fmt::format("[{}] {}", *p, history_.info(*p).title));
+        planning.reset();
+        out.wall_seconds += batch({{*p, n}});
+        log_.progress().step += 1;
+        continue;
+      }
+    }
     if (steps.empty()) {
       log_.line("posterior search: no test is worth its cost any more");
       break;
@@ -530,6 +682,7 @@ SearchOutcome PosteriorSearch::run(const std::string& bad, const std::vector<std
     if (post.prob(i) > 0.001 || out.candidates.empty())
       out.candidates.emplace_back(graph.hash(i), post.prob(i));
   if (!out.culprit) out.confidence = post.prob(best);
+  graph_ = nullptr;
   return out;
 }
 

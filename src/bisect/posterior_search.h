@@ -6,7 +6,9 @@
 #pragma once
 
 #include <algorithm>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,9 +28,14 @@ struct SearchOptions {
   int parallel = 1;
   int runs = 10;                   // --runs: sets the most runs one step may take
   std::optional<PlanCosts> costs;  // fixed costs (the simulator); else measured, or the defaults
-  // Where verification reverts the culprit: --commit, where the crash was
-  // seen (empty: the range's crashing end).
+  // Where verification reverts the culprit: cause, --commit, where the
+  // crash was seen (empty: the range's new end); fix, --head.
   std::string revert_onto;
+  // Fix bisection: the range's new end is fixed, its old ends crash.
+  bool fix = false;
+  // Fix bisection: --commit, where the crash was seen (the range's old end,
+  // or beside it when the old end is the merge base).
+  std::string start;
   // Where the search's own time (the posterior and the plan) is counted, as
   // "planning"; none: not counted.
   PhaseTimes* times = nullptr;
@@ -48,9 +55,10 @@ struct SearchOutcome {
 class PosteriorSearch {
  public:
   PosteriorSearch(History& history, CommitTester& tester, BisectLog& log, SearchOptions options);
-  // Looks for the culprit among the commits reachable from `bad` and not
-  // from `goods` (`bad` already tested and crashing).
-  SearchOutcome run(const std::string& bad, const std::vector<std::string>& goods);
+  // Looks for the culprit among the commits reachable from `new_end` and
+  // not from `old_ends` (`new_end` already tested: crashing for cause,
+  // clean for fix; fix: the old ends crashed).
+  SearchOutcome run(const std::string& new_end, const std::vector<std::string>& old_ends);
   // The first `slots` steps over that range before anything is tested (the
   // posterior is the prior): with --parallel they are tested beside `bad`
   // itself, so the first round costs no wall time of its own.
@@ -73,12 +81,24 @@ class PosteriorSearch {
   double batch(const std::vector<std::pair<std::string, int>>& steps);
   Verification verify(Posterior& post, const std::string& culprit, int runs);
   // Where else the culprit may be reverted when it does not revert on top of
-  // --commit: its tested descendants that crashed, fewest commits in
-  // between first (at most a few).
+  // --commit (fix: --head): its tested descendants that crashed (fix: that
+  // ran clean), fewest commits in between first (at most a few).
   std::vector<std::string> revert_bases(Posterior& post, const std::string& culprit);
   // Why the evidence of a verification contradicts `culprit`; "" if none.
   std::string contradiction(const vcs::CommitGraph& graph, const std::string& culprit,
-                            const Verification& v);
+                            const Verification& v, double rate);
+  // Fix bisection: whether a clean run on `hash` can say anything about a
+  // fix, i.e. its history had the crash (INTERFACE.md): an old end or a
+  // tested commit that showed the crash is an ancestor-or-self of it.
+  bool had_bug(const std::string& hash);
+  // Fix bisection: the parent of the first commit in `gated` (clean, its
+  // history not known to have had the crash) that holds some mass and whose
+  // parent is untested: a crash there makes its clean runs count.
+  std::optional<std::string> probe(Posterior& post, const std::vector<std::string>& gated,
+                                   double settled);
+  // Fix bisection: runs on the revert of a fix, so that a crash that does
+  // not come back is a contradiction with 99% confidence at `rate`.
+  int revert_runs(double rate, int runs) const;
 
   History& history_;
   CommitTester& tester_;
@@ -86,7 +106,11 @@ class PosteriorSearch {
   SearchOptions options_;
   double verify_seconds_ = 0;
   std::string last_;  // the commit the search tested last
-  std::string onto_;  // reverts go on top of it: --commit
+  std::string onto_;  // reverts go on top of it: --commit (fix: --head)
+  std::vector<std::string> old_ends_;
+  const vcs::CommitGraph* graph_ = nullptr;                       // the range of run()
+  std::map<std::pair<std::string, std::string>, bool> ancestry_;  // is_ancestor, cached
+  std::set<std::string> reverts_;                                 // verification's revert commits
 };
 
 }  // namespace culprit::bisect

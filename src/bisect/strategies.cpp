@@ -71,6 +71,13 @@ class AdaptiveStrategy : public Strategy {
     if (e.matching > 0 || e.other > 0) {
       // Some crash evidence but not enough either way.
       if (e.matching == 0 && e.ok >= clean_runs_needed()) return Verdict::good;
+      // The posterior's fix search: a head that never showed the bisected
+      // crash in all its runs is as fixed as a head without stray crashes
+      // would be at the cap (unrelated crashes count for nothing); the
+      // search weighs its runs anyway ("no fix in the range").
+      if (posterior_ && role == Role::head && e.matching == 0 && e.total() >= cap() &&
+          e.ok >= half_up(runs_))
+        return Verdict::good;
       return Verdict::skip;
     }
     if (e.ok >= clean_runs_needed() || (e.total() >= cap() && e.ok >= half_up(runs_)))

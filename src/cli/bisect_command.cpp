@@ -284,13 +284,13 @@ int bisect_command(const Args& args) {
   app.add_option("--state", o.state, "state directory (default: <git dir>/culprit)");
   app.add_option("--json", o.json, "write the result JSON to this file");
   app.add_option("--strategy", o.strategy,
-                 "posterior (default; fix bisection: adaptive rules), adaptive or syzbot");
+                 "posterior (default, cause and fix bisection), adaptive or syzbot");
   app.add_option("--confidence", o.confidence, "posterior: stop when one answer is this probable")
       ->check(CLI::Range(0.5, 0.9999));
   app.add_flag(
       "--verify,!--no-verify", o.verify,
-      "posterior: re-test the culprit, its parent and the culprit reverted on --commit before "
-      "reporting (default on)");
+      "posterior: re-test the culprit, its parent and the culprit reverted on --commit (--fix: "
+      "the fix reverted on --head) before reporting (default on)");
   app.add_option("--test-timeout", o.test_timeout, "seconds one test run may take")
       ->check(CLI::PositiveNumber);
   app.add_option("--build-timeout", o.build_timeout, "seconds one build may take (0: no limit)");

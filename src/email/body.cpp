@@ -261,6 +261,45 @@ class BodyWriter {
     return text;
   }
 
+  // Fix bisection's checks, in words.
+  void fix_checks(const nlohmann::json& ver, int cr, int cc, int pr, int pc,
+                  std::vector<std::string>& said) {
+    if (cr > 0)
+      said.push_back(
+          cc == 0 ? fmt::format("The fix stayed clean in {}.", plural(cr, "more run", "more runs"))
+                  : fmt::format("The fix crashed in {} of {}.", cc,
+                                plural(cr, "more run", "more runs")));
+    if (pr > 0)
+      said.push_back(pc > 0 ? fmt::format("Its parent still crashed in {} of {}.", pc,
+                                          plural(pr, "more run", "more runs"))
+                     : ver.value("parent_passed", false)
+                         ? fmt::format("Its parent stayed clean in {}, but had crashed before.",
+                                       plural(pr, "more run", "more runs"))
+                         : fmt::format("Its parent never crashed ({}), so the crash may have "
+                                       "stopped before this commit.",
+                                       plural(pr, "more run", "more runs")));
+    if (!ver.contains("revert") || !ver["revert"].is_object()) return;
+    const auto& rv = ver["revert"];
+    std::string onto = str(rv, "onto");
+    std::string where = onto.empty() ? "the head" : named(onto);
+    if (auto skipped = str(rv, "skipped"); !skipped.empty()) {
+      said.push_back("The revert check was skipped: " + skipped + ". The other checks decided.");
+      return;
+    }
+    int rr = integer(rv, "runs"), rc = integer(rv, "crashed");
+    if (rr == 0)
+      said.push_back(fmt::format(
+          "The fix was reverted on top of {}, but the revert could not be tested.", where));
+    else if (rc > 0)
+      said.push_back(fmt::format("Reverted on top of {}, the crash came back in {} of {} runs.",
+                                 where, rc, rr));
+    else
+      said.push_back(fmt::format(
+          "Reverted on top of {}, it ran {} without the crash: the crash is gone there for "
+          "another reason too, not because of this commit alone.",
+          where, plural(rr, "time", "times")));
+  }
+
   // What verification showed, in words; a failed or skipped check is said.
   void checks() {
     if (aborted() || !reproduced()) return;
@@ -276,22 +315,26 @@ class BodyWriter {
     const auto& ver = r_["verification"];
     std::vector<std::string> said;
     int cr = integer(ver, "culprit_runs"), cc = integer(ver, "culprit_crashed");
-    if (cr > 0)
+    int pr = integer(ver, "parent_runs"), pc = integer(ver, "parent_crashed");
+    if (fix()) {
+      // The mirror image: the fix stays clean, its parent still crashes, and
+      // the fix reverted on the head crashes again.
+      fix_checks(ver, cr, cc, pr, pc, said);
+    } else if (cr > 0)
       said.push_back(ver.value("culprit_passed", false)
                          ? fmt::format("The commit crashed again in {} of {}.", cc,
                                        plural(cr, "more run", "more runs"))
                          : fmt::format("The commit crashed in only {} of {}, too few to keep it "
                                        "at the confidence asked for.",
                                        cc, plural(cr, "more run", "more runs")));
-    int pr = integer(ver, "parent_runs"), pc = integer(ver, "parent_crashed");
-    if (pr > 0)
+    if (!fix() && pr > 0)
       said.push_back(pc == 0
                          ? (pr == 1 ? std::string("Its parent stayed clean in its one run.")
                                     : fmt::format("Its parent stayed clean in all {} runs.", pr))
                          : fmt::format("Its parent crashed in {} of {} runs, so the crash "
                                        "may be older than this commit.",
                                        pc, pr));
-    if (ver.contains("revert") && ver["revert"].is_object()) {
+    if (!fix() && ver.contains("revert") && ver["revert"].is_object()) {
       const auto& rv = ver["revert"];
       std::string onto = str(rv, "onto");
       std::string where = onto.empty() ? "the start commit" : named(onto);

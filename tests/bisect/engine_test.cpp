@@ -359,6 +359,92 @@ TEST(Engine, FixBisectionWithMergedOldSideBranch) {
   EXPECT_EQ(res.commits.at(0).hash, SimRepo::h(fix));
 }
 
+// The same history with the posterior strategy (the default for --fix too):
+// the old branch's clean commits never had the crash, so they are no
+// evidence of a fix.
+TEST(Engine, PosteriorFixBisectionWithMergedOldSideBranch) {
+  SimRepo r;
+  int root = r.add({});
+  int a = r.add({root});
+  int side = a;
+  for (int i = 0; i < 6; ++i) side = r.add({side});  // forked before the bug
+  int bug = r.add({a});
+  int start = r.add({bug});
+  int m1 = r.add({start});
+  int merge = r.add({m1, side});
+  int tip = r.add({merge});
+  for (int i = 0; i < 3; ++i) tip = r.add({tip});
+  int fix = r.add({tip});
+  int head = r.add({fix});
+  r.bug = bug;
+  r.fix = fix;
+  r.rate = 0.5;
+  Engine e(r, "posterior");
+  auto res = e.fix(start, head);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.strategy, "posterior");
+  EXPECT_EQ(res.commits.at(0).hash, SimRepo::h(fix));
+  EXPECT_TRUE(e.logged("posterior search over"));
+}
+
+// Mirrors PosteriorFindsAFlakyCulpritOnAMergeHistory: the fix is on a side
+// branch merged into the main line; the crash comes in 30% of the runs.
+TEST(Engine, PosteriorFindsAFlakyFixOnAMergeHistory) {
+  SimRepo r;
+  int head = r.add({});
+  int bug = r.add({head});
+  head = bug;
+  int start = r.add({head});
+  head = start;
+  int fix = -1;
+  for (int m = 0; m < 6; ++m) {
+    int tip = head;
+    for (int i = 0; i < 5; ++i) {
+      tip = r.add({tip});
+      if (m == 3 && i == 2) fix = tip;
+    }
+    head = r.add({head, tip});
+    head = r.add({head});
+  }
+  r.bug = bug;
+  r.fix = fix;
+  r.rate = 0.3;
+  Engine e(r, "posterior");
+  auto res = e.fix(start, head);
+  ASSERT_EQ(res.verdict, "found");
+  EXPECT_EQ(res.commits.at(0).hash, SimRepo::h(fix));
+  EXPECT_GE(res.confidence, 0.95);
+  std::set<std::string> built;
+  for (const auto& s : res.steps)
+    if (s.reused_from.empty()) built.insert(s.hash);
+  EXPECT_EQ(res.builds, static_cast<int>(built.size()));
+  EXPECT_EQ(res.test_runs, r.runs);
+}
+
+TEST(Engine, PosteriorFixResumesWithoutRepeatingRuns) {
+  auto r = linear(40);
+  r.bug = 2;
+  r.fix = 23;
+  r.rate = 0.5;
+  Engine first(r, "posterior");
+  auto a = first.fix(5, 39);
+  ASSERT_EQ(a.verdict, "found");
+  EXPECT_EQ(a.commits.at(0).hash, "c23");
+  int runs = r.runs;
+  Engine again(r, "posterior");
+  again.journal = first.journal;  // the same state: every run recorded
+  auto b = again.fix(5, 39);
+  EXPECT_EQ(b.commits.at(0).hash, a.commits.at(0).hash);
+  EXPECT_EQ(r.runs, runs) << "every run was recorded: none is repeated";
+  EXPECT_EQ(b.builds, a.builds);
+  ASSERT_EQ(b.steps.size(), a.steps.size());
+  for (std::size_t i = 0; i < a.steps.size(); ++i) {
+    EXPECT_EQ(b.steps[i].hash, a.steps[i].hash);
+    EXPECT_EQ(b.steps[i].ok, a.steps[i].ok) << a.steps[i].hash;
+    EXPECT_EQ(b.steps[i].crashed, a.steps[i].crashed) << a.steps[i].hash;
+  }
+}
+
 TEST(Engine, SyzbotStrategyRunsTheFixedNumber) {
   auto r = linear(50);
   r.bug = 20;

@@ -21,7 +21,8 @@ TEST(SyzbotStrategy, FollowsTheFixedRule) {
   EXPECT_EQ(s->decide(ev(8, 2), Role::bisect), Verdict::bad);
   EXPECT_EQ(s->decide(ev(9, 1), Role::bisect), Verdict::skip) << "one crash is not enough";
   EXPECT_EQ(s->decide(ev(10, 0), Role::bisect), Verdict::good);
-  EXPECT_EQ(s->decide(ev(4, 0, 0, 6), Role::bisect), Verdict::skip) << "fewer than half the runs tested it";
+  EXPECT_EQ(s->decide(ev(4, 0, 0, 6), Role::bisect), Verdict::skip)
+      << "fewer than half the runs tested it";
   EXPECT_EQ(s->decide(ev(5, 0, 0, 5), Role::bisect), Verdict::good);
   EXPECT_EQ(s->decide(ev(6, 0, 2), Role::bisect), Verdict::bad) << "any crash counts for syzbot";
 }
@@ -58,8 +59,10 @@ TEST(AdaptiveStrategy, AStrayUnrelatedCrashDoesNotMakeACommitBad) {
   auto s = make_adaptive_strategy(10, 0.02);
   s->set_crash_evidence(18, 20);
   EXPECT_EQ(s->decide(ev(9, 0, 1), Role::bisect), Verdict::good);
-  EXPECT_EQ(s->decide(ev(6, 0, 2), Role::bisect), Verdict::good) << "two stray crashes in eight runs are noise";
-  EXPECT_EQ(s->decide(ev(5, 0, 4), Role::bisect), Verdict::bad) << "many other crashes count, as in syzbot";
+  EXPECT_EQ(s->decide(ev(6, 0, 2), Role::bisect), Verdict::good)
+      << "two stray crashes in eight runs are noise";
+  EXPECT_EQ(s->decide(ev(5, 0, 4), Role::bisect), Verdict::bad)
+      << "many other crashes count, as in syzbot";
 }
 
 TEST(AdaptiveStrategy, StartCommitGetsMoreRunsWhenFlaky) {
@@ -68,6 +71,21 @@ TEST(AdaptiveStrategy, StartCommitGetsMoreRunsWhenFlaky) {
   EXPECT_EQ(s->more_runs(ev(8, 2), Role::start), 10);
   EXPECT_EQ(s->more_runs(ev(0, 10), Role::start), 0);
   EXPECT_EQ(s->decide(ev(20, 0), Role::start), Verdict::good) << "not reproduced";
+}
+
+// Fix bisection's head with a few unrelated crashes among its runs: for
+// the posterior search it is fixed once the runs reach the cap clean of the
+// bisected crash, as it would be without them; the adaptive rule keeps
+// skipping it (as before), and a bisected crash is still decisive.
+TEST(PosteriorStrategy, AHeadWithStrayUnrelatedCrashesIsFixedAtTheCap) {
+  auto post = make_posterior_strategy(10);
+  auto adaptive = make_adaptive_strategy(10, 0.02);
+  for (auto* s : {post.get(), adaptive.get()}) s->set_crash_evidence(3, 20);  // a low rate
+  EXPECT_EQ(post->more_runs(ev(37, 0, 3), Role::head), 0);
+  EXPECT_EQ(post->decide(ev(37, 0, 3), Role::head), Verdict::good);
+  EXPECT_EQ(adaptive->decide(ev(37, 0, 3), Role::head), Verdict::skip);
+  EXPECT_EQ(post->decide(ev(36, 1, 3), Role::head), Verdict::bad);
+  EXPECT_EQ(post->decide(ev(20, 0, 2), Role::head), Verdict::skip) << "not at the cap yet";
 }
 
 TEST(Strategies, UnknownNameIsAUserError) { EXPECT_ANY_THROW(make_strategy("magic", 10)); }

@@ -6,6 +6,8 @@
 // test crashes by a hash of (commit, $CULPRIT_RUN), so a run redone under
 // the same index has the same outcome; what may differ between the three is
 // only which runs finished before a kill, and that must not show.
+// The same for a fix bisection (the posterior search mirrored, its revert
+// on --head).
 #include <random>
 #include <sstream>
 
@@ -42,6 +44,7 @@ std::string log_without_times(const std::string& log) {
 struct Config {
   int jobs;
   int parallel;
+  bool fix = false;
 };
 
 class ExactReplay : public BisectE2E, public ::testing::WithParamInterface<Config> {
@@ -50,17 +53,21 @@ class ExactReplay : public BisectE2E, public ::testing::WithParamInterface<Confi
     // Slow enough for kills to land in builds and in runs.
     std::string build = "sleep 0.15; cat *.txt > build.out";
     std::string test = "sleep 0.08; FLAKY=3 sh " + (tmp_ / "test.sh").string();
-    return "bisect --repo " + repo_.path().string() + " --state " + state.string() + " --commit " +
-           tip_ + " --good " + good_ + " --build " + shell_quote(build) +
-           " --artifact build.out --test " + shell_quote(test) + " --runs 4 --jobs " +
-           std::to_string(GetParam().jobs) + " --parallel " + std::to_string(GetParam().parallel) +
-           " --json " + state.string() + ".json";
+    std::string range = GetParam().fix ? "--fix --commit " + good_ + " --head " + tip_
+                                       : "--commit " + tip_ + " --good " + good_;
+    return "bisect --repo " + repo_.path().string() + " --state " + state.string() + " " + range +
+           " --build " + shell_quote(build) + " --artifact build.out --test " + shell_quote(test) +
+           " --runs 4 --jobs " + std::to_string(GetParam().jobs) + " --parallel " +
+           std::to_string(GetParam().parallel) + " --json " + state.string() + ".json";
   }
 
   void make_history() {
     std::vector<std::string> c;
+    // Fix: the bug from the first commit, fixed at the same place.
     for (int i = 0; i < 48; ++i)
-      c.push_back(i == 29 ? code_commit(i, "bug.txt", "BUG\n") : code_commit(i));
+      c.push_back(i == 29 ? code_commit(i, "bug.txt", GetParam().fix ? "fixed\n" : "BUG\n")
+                  : i == 0 && GetParam().fix ? code_commit(i, "bug.txt", "BUG\n")
+                                             : code_commit(i));
     good_ = c[2];
     tip_ = c.back();
     culprit_ = c[29];
@@ -77,6 +84,12 @@ TEST_P(ExactReplay, UninterruptedReplayedAndKilledGiveTheSameResultAndLog) {
   auto ref_json = nlohmann::json::parse(read_file(ref_state.string() + ".json"));
   auto ref_log = run_culprit("log --state " + ref_state.string()).output;
   EXPECT_EQ(ref_json["verdict"], "found") << ref.output;
+  EXPECT_EQ(ref_json["commits"][0]["hash"], culprit_) << ref.output;
+  if (GetParam().fix) {
+    EXPECT_EQ(ref_json["mode"], "fix");
+    EXPECT_EQ(ref_json["strategy"], "posterior");
+    EXPECT_TRUE(ref_json["verification"]["revert"]["passed"].get<bool>()) << ref.output;
+  }
 
   // The same command on the finished state: a replay of every record.
   auto again = run_culprit(args(ref_state));
@@ -89,7 +102,7 @@ TEST_P(ExactReplay, UninterruptedReplayedAndKilledGiveTheSameResultAndLog) {
   // Killed again and again at random moments, resumed each time.
   auto state = tmp_ / "killed";
   std::string cmd = shell_quote(culprit_binary()) + " " + args(state);
-  std::mt19937 rng(1000 * GetParam().jobs + GetParam().parallel);
+  std::mt19937 rng(1000 * GetParam().jobs + GetParam().parallel + (GetParam().fix ? 7 : 0));
   // Short enough that a loaded machine still sees 15+ kills before the end;
   // a kill that lands before culprit gets anywhere costs only a restart.
   std::uniform_real_distribution<double> delay(0.05, 0.45);
@@ -118,10 +131,12 @@ TEST_P(ExactReplay, UninterruptedReplayedAndKilledGiveTheSameResultAndLog) {
 }
 
 INSTANTIATE_TEST_SUITE_P(JobsAndParallel, ExactReplay,
-                         ::testing::Values(Config{1, 1}, Config{3, 1}, Config{1, 2}, Config{3, 2}),
+                         ::testing::Values(Config{1, 1}, Config{3, 1}, Config{1, 2}, Config{3, 2},
+                                           Config{1, 1, true}),
                          [](const auto& info) {
                            return "jobs" + std::to_string(info.param.jobs) + "_parallel" +
-                                  std::to_string(info.param.parallel);
+                                  std::to_string(info.param.parallel) +
+                                  (info.param.fix ? "_fix" : "");
                          });
 
 }  // namespace

@@ -288,6 +288,44 @@ TEST(Message, FixFound) {
   EXPECT_THAT(body, Not(HasSubstr("not verified")));
 }
 
+// A verified fix: its checks are the mirror image of a culprit's, and the
+// mail says them that way.
+TEST(Message, FixFoundSaysItsChecksAsAFix) {
+  auto r = found_result();
+  r["mode"] = "fix";
+  r["report"] = nullptr;
+  r["verification"] = {{"culprit_runs", 6},
+                       {"culprit_crashed", 0},
+                       {"culprit_passed", true},
+                       {"parent_runs", 6},
+                       {"parent_crashed", 3},
+                       {"parent_passed", true},
+                       {"revert",
+                        {{"commit", std::string(40, 'e')},
+                         {"onto", kStart},
+                         {"runs", 13},
+                         {"crashed", 5},
+                         {"passed", true}}},
+                       {"passed", true}};
+  std::string body = wrap_free(body_text(content_of(r, true), ""));
+  EXPECT_THAT(body, HasSubstr("The fix stayed clean in 6 more runs."));
+  EXPECT_THAT(body, HasSubstr("Its parent still crashed in 3 of 6 more runs."));
+  EXPECT_THAT(body, HasSubstr("the crash came back in 5 of 13 runs."));
+  EXPECT_THAT(body, HasSubstr("Verification passed."));
+  EXPECT_THAT(body, Not(HasSubstr("without the crash")));
+  EXPECT_THAT(body, Not(HasSubstr("crashed again")));
+
+  // The revert on the head stays clean: said as what it means for a fix.
+  r["verdict"] = "unverified";
+  r["verification"]["revert"]["crashed"] = 0;
+  r["verification"]["revert"]["passed"] = false;
+  r["verification"]["passed"] = false;
+  body = wrap_free(body_text(content_of(r, true), ""));
+  EXPECT_THAT(body, HasSubstr("ran 13 times without the crash: the crash is gone there for "
+                              "another reason too"));
+  EXPECT_THAT(body, HasSubstr("Verification did not pass"));
+}
+
 TEST(Message, LinkedInsteadOfAttached) {
   auto o = options();
   o.link_base = "https://farm.example/b/7";
