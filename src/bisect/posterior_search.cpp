@@ -10,6 +10,13 @@
 namespace culprit::bisect {
 namespace {
 
+// Runs that show a crash of rate `rate` but for a chance `miss` (the rate
+// estimate kept away from 0 and 1, where the count would run off).
+int runs_to_see(double rate, double miss) {
+  double p = std::clamp(rate, 0.05, 0.99);
+  return static_cast<int>(std::ceil(std::log(miss) / std::log1p(-p)));
+}
+
 // Binary-identical commits share evidence: a commit whose result was reused
 // from an identical binary is tested by that binary's runs.
 // Fix bisection: `anchors` are the crashing old ends (outside the range);
@@ -208,9 +215,7 @@ std::optional<std::string> PosteriorSearch::probe(Posterior& post,
 }
 
 int PosteriorSearch::revert_runs(double rate, int runs) const {
-  double p = std::clamp(rate, 0.05, 0.99);
-  int n = static_cast<int>(std::ceil(std::log(0.01) / std::log1p(-p)));
-  return std::clamp(std::max(n, runs), 2, max_step_runs());
+  return std::clamp(std::max(runs_to_see(rate, 0.01), runs), 2, max_step_runs());
 }
 
 std::string PosteriorSearch::contradiction(const vcs::CommitGraph& graph,
@@ -561,9 +566,7 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
     if (options_.verify && verifications < kMaxVerifications && post.prob(best) >= verify_at) {
       const std::string& h = graph.hash(best);
       ++verifications;
-      double p = std::clamp(post.rate(), 0.05, 0.99);
-      int n =
-          std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-p))), 2, step_runs);
+      int n = std::clamp(runs_to_see(post.rate(), 0.05), 2, step_runs);
       planning.reset();
       auto v = verify(post, h, n);
       planning.emplace(options_.times, "planning");
@@ -635,9 +638,7 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
       // lets it speak (only then: a branch that never had the crash is
       // usually ruled out by the crashes of commits that merged it).
       if (auto p = probe(post, gated, in.settled)) {
-        double rate = std::clamp(post.rate(), 0.05, 0.99);
-        int n = std::clamp(static_cast<int>(std::ceil(std::log(0.05) / std::log1p(-rate))),
-                           options_.runs, step_runs);
+        int n = std::clamp(runs_to_see(post.rate(), 0.05), options_.runs, step_runs);
         log_.line(
             fmt::format("{} runs on {}: whether the history of its child had the crash", n, *p));
         log_.line(fmt::format("[{}] {}", *p, history_.info(*p).title));
