@@ -91,15 +91,20 @@ struct Options {
   bool auto_backports = false;  // default: on for the kernel builder (see below)
 };
 
+// The text of a file an option names; bad input (exit 2) when it cannot be read.
+std::string read_option_file(const std::string& option, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UserError(option + " " + path + " cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 // The backport table: culprit's own rows, then those of --backports FILE.
 std::vector<bisect::BackportEntry> backport_table(const std::string& file) {
   auto rows = bisect::parse_backport_table(bisect::default_backport_table(), "default backports");
   if (file.empty()) return rows;
-  std::ifstream in(file);
-  if (!in) throw UserError("--backports " + file + " cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto more = bisect::parse_backport_table(text.str(), file);
+  auto more = bisect::parse_backport_table(read_option_file("--backports", file), file);
   rows.insert(rows.end(), more.begin(), more.end());
   return rows;
 }
@@ -374,11 +379,7 @@ int bisect_command(const Args& args) {
     throw UserError("--minimize-config does not run through --cluster yet");
   std::string baseline_text;
   if (!o.baseline_config.empty()) {
-    std::ifstream in(o.baseline_config);
-    if (!in) throw UserError("--baseline-config " + o.baseline_config + " cannot be read");
-    std::stringstream text;
-    text << in.rdbuf();
-    baseline_text = text.str();
+    baseline_text = read_option_file("--baseline-config", o.baseline_config);
     if (baseline_text.find("CONFIG_") == std::string::npos)
       throw UserError("--baseline-config " + o.baseline_config +
                       " is not a kernel config (no CONFIG_ lines)");
@@ -423,12 +424,9 @@ int bisect_command(const Args& args) {
                     {"jobs", o.build_jobs},
                     {"timeout", o.build_timeout}};
     if (!o.compiler_table.empty()) {
-      std::ifstream in(o.compiler_table);
-      if (!in) throw UserError("--compiler-table " + o.compiler_table + " cannot be read");
-      std::stringstream text;
-      text << in.rdbuf();
-      build::CompilerTable::parse(text.str(), o.compiler_table);  // refused now if broken
-      builder_spec["compiler_table"] = text.str();
+      std::string table = read_option_file("--compiler-table", o.compiler_table);
+      build::CompilerTable::parse(table, o.compiler_table);  // refused now if broken
+      builder_spec["compiler_table"] = table;
       builder_spec["compiler_table_name"] = o.compiler_table;
     }
     if (!repo.file_at(commit, "Makefile") || !repo.file_at(commit, "Kconfig"))
