@@ -444,7 +444,8 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
     store::MemoryJournal journal;
     bisect::BisectLog log;
     std::vector<std::string> lines;
-    if (getenv("SIM_LOG")) log.add_sink([&](const std::string& l) { lines.push_back(l); });
+    if (getenv("SIM_LOG") || getenv("SIM_TRIAL"))
+      log.add_sink([&](const std::string& l) { lines.push_back(l); });
     auto strategy = bisect::make_strategy(strategy_name, 10);
     bisect::TesterConfig cfg;
     cfg.state_dir = "/nonexistent-sim";
@@ -484,6 +485,9 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
                      r.verdict.c_str(), r.contradiction.c_str(),
                      r.commits.empty() ? "" : r.commits[0].hash.c_str());
     }
+    if (const char* only = getenv("SIM_TRIAL");
+        only && std::to_string(t.good) + ".." + std::to_string(t.bad) == only)
+      for (const auto& l : lines) std::fprintf(stderr, "  %s\n", l.c_str());
     if (getenv("SIM_LOG") && r.verdict != "found")
       for (const auto& l : lines) std::fprintf(stderr, "  %s\n", l.c_str());
     double optimal = std::ceil(std::log2(world.range_size() + 1.0));
@@ -492,6 +496,12 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
     // check's build is verification on top of it, counted in its own column.
     int reverts = static_cast<int>(world.revert_builds.size());
     if (r.builds - reverts <= optimal + 1) ++cell.within_log2_plus_1;
+    // One line per trial, to compare strategies' build counts trial by trial.
+    if (getenv("SIM_BUILDS"))
+      std::fprintf(stderr,
+                   "builds %s K=%d trial %u..%u culprit %u range %zu optimal %.0f search %d\n",
+                   strategy_name.c_str(), slots, t.good, t.bad, t.culprit, world.range_size(),
+                   optimal, r.builds - reverts);
     cell.builds += r.builds;
     cell.revert_builds += reverts;
     cell.build_calls += world.build_calls;
