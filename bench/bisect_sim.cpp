@@ -505,8 +505,11 @@ void run_cell(const Dag& dag, const std::vector<Trial>& trials, Setting s,
     cell.builds += r.builds;
     cell.revert_builds += reverts;
     cell.build_calls += world.build_calls;
-    cell.runs += r.test_runs;
-    double hours = (world.build_seconds + world.run_seconds) / 3600.0;
+    cell.runs += r.test_runs + r.lent_extra_run_seconds / kRunSeconds;
+    // With K slots, runs that lent capacity started past a step's first
+    // crash: executed in a real round, not in the simulator's one-at-a-time
+    // steps (round_schedule.h), so their cost is added here.
+    double hours = (world.build_seconds + world.run_seconds + r.lent_extra_run_seconds) / 3600.0;
     cell.hours += hours;
     cell.wall_hours += r.wall_seconds > 0 ? r.wall_seconds / 3600.0 : hours;
   }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "bisect/dag_bisection.h"
+#include "bisect/round_schedule.h"
 #include "util/text.h"
 
 namespace culprit::bisect {
@@ -112,10 +113,24 @@ bool Bisector::start_reproduces(const std::string& heading, BisectResult& result
       log_.line(fmt::format("testing {} beside the start commit ({} runs): {}", hash, runs,
                             history_.info(hash).title));
     round = tester_.test_batch(beside, options_.commit);
-    for (const auto* r : round) {
-      opening_.insert(r->hash);
-      opening_wall_ = std::max(opening_wall_, r->build_seconds + r->test_seconds);
+    // A step done early lends its runs to the others (round_schedule.h);
+    // the start commit asks for what its strategy asks, so only its counted
+    // runs are known here.
+    std::vector<StepWork> work;
+    std::vector<int> asked;
+    for (std::size_t i = 0; i < round.size(); ++i) {
+      opening_.insert(round[i]->hash);
+      StepWork w;
+      w.build_seconds = round[i]->build_seconds;
+      if (round[i]->reused_from.empty())
+        for (const auto& run : round[i]->runs)
+          if (!run.inherited) w.run_seconds.push_back(run.seconds);
+      asked.push_back(i == 0 ? static_cast<int>(w.run_seconds.size()) : beside[i - 1].second);
+      work.push_back(std::move(w));
     }
+    auto timing = schedule_round(work, asked, tester_.jobs(), tester_.lends_runs());
+    opening_wall_ = timing.wall_seconds;
+    opening_extra_run_seconds_ = timing.extra_run_seconds;
   }
   const auto& start = *round.front();
   bool reproduced = start.verdict == Verdict::bad;
@@ -271,6 +286,7 @@ void Bisector::posterior_range(BisectResult& result, const std::string& new_end,
   PosteriorSearch search(history_, tester_, log_, search_options);
   auto out = search.run(new_end, old_ends);
   result.wall_seconds = before + out.wall_seconds;
+  result.lent_extra_run_seconds = opening_extra_run_seconds_ + out.extra_run_seconds;
   result.verification = out.verification;
   for (const auto& [h, p] : out.candidates) result.candidates.push_back({ref(h), p});
   if (out.culprit && !out.contradiction.empty()) {

@@ -64,6 +64,7 @@ class Bisector {
   // The start commit's round: its commits, and its wall time (its slowest).
   std::set<std::string> opening_;
   double opening_wall_ = 0;
+  double opening_extra_run_seconds_ = 0;
 };
 
 }  // namespace culprit::bisect

@@ -84,9 +84,12 @@ CommitTester::CommitTester(History& history, std::vector<Workspace*> workspaces,
       reporter_(log_, journal_, slots_),
       builds_(slots_, builder_, journal_, reporter_,
               BuildCacheConfig{config_.state_dir, config_.cache_bytes, 3, config_.backporter}),
-      executor_(runner_, journal_, strategy_, matcher_, reporter_, builds_,
-                RunExecutorConfig{std::max(1, config_.jobs), 3, config_.max_infra_errors}),
-      scheduler_(slots_, config_.concurrent) {}
+      executor_(
+          runner_, journal_, strategy_, matcher_, reporter_, builds_,
+          RunExecutorConfig{std::max(1, config_.jobs), &lent_runs_, 3, config_.max_infra_errors}),
+      scheduler_(slots_, config_.concurrent) {
+  scheduler_.lend_when_done(&lent_runs_, std::max(1, config_.jobs));
+}
 
 Task CommitTester::make_task(const std::string& hash, WorkSlot& slot) {
   Task t;

@@ -12,6 +12,8 @@
 // resumed batch logs the same.
 #pragma once
 
+#include <algorithm>
+
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -99,6 +101,10 @@ class CommitTester {
   // in a resumed bisection as in the first process.
   int runs() const;
   int slots() const { return static_cast<int>(slots_.size()); }
+  int jobs() const { return std::max(1, config_.jobs); }
+  // Whether a round's finished steps lend their runs to the others
+  // (run_capacity.h): runs that boot kept artifacts, not the work tree.
+  bool lends_runs() const { return !runner_.needs_work_tree(); }
   // Confidence that no good verdict was a false negative.
   double confidence() const;
   const std::vector<std::string>& order() const { return order_; }
@@ -131,6 +137,7 @@ class CommitTester {
   CrashMatcher matcher_;
   StepReporter reporter_;
   BuildCache builds_;
+  RunCapacity lent_runs_;  // a round's finished steps lend their runs here
   RunExecutor executor_;
   SlotScheduler scheduler_;
 

@@ -7,6 +7,8 @@
 #include <functional>
 #include <map>
 
+#include "bisect/round_schedule.h"
+
 namespace culprit::bisect {
 namespace {
 
@@ -95,6 +97,17 @@ int own_runs(const CommitResult* r) {
 
 double step_seconds(const CommitResult* r) { return r ? r->build_seconds + r->test_seconds : 0; }
 
+// The runs a step ran: none when its result was reused from an identical
+// binary (those runs are the other commit's), all when a reused result was
+// just replaced by its own runs, else the ones after its earlier runs.
+std::vector<double> runs_since(const CommitResult& r, std::size_t before) {
+  std::vector<double> out;
+  if (!r.reused_from.empty()) return out;
+  for (auto k = r.runs.size() < before ? 0 : before; k < r.runs.size(); ++k)
+    if (!r.runs[k].inherited) out.push_back(r.runs[k].seconds);
+  return out;
+}
+
 int log2_ceil(std::size_t n) { return static_cast<int>(std::ceil(std::log2(double(n) + 1))); }
 
 }  // namespace
@@ -165,15 +178,28 @@ double PosteriorSearch::step(const std::string& hash, int runs) {
 
 double PosteriorSearch::batch(const std::vector<std::pair<std::string, int>>& steps) {
   if (steps.empty()) return 0;
-  std::vector<double> before;
-  for (const auto& s : steps) before.push_back(step_seconds(tester_.find(s.first)));
+  std::vector<double> before_build;
+  std::vector<std::size_t> before_runs;
+  for (const auto& s : steps) {
+    const auto* r = tester_.find(s.first);
+    before_build.push_back(r ? r->build_seconds : 0);
+    before_runs.push_back(r ? r->runs.size() : 0);
+  }
   last_ = steps.back().first;
   auto results = tester_.test_batch(steps);
-  // The steps run side by side: the round takes as long as the slowest.
-  double slowest = 0;
-  for (std::size_t i = 0; i < steps.size(); ++i)
-    slowest = std::max(slowest, step_seconds(results[i]) - before[i]);
-  return slowest;
+  // The steps run side by side, a finished step's slot lending its runs to
+  // the others (round_schedule.h).
+  std::vector<StepWork> work(steps.size());
+  std::vector<int> asked;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    work[i].build_seconds = results[i]->build_seconds - before_build[i];
+    work[i].run_seconds = runs_since(*results[i], before_runs[i]);
+    asked.push_back(steps[i].second);
+  }
+  auto timing = schedule_round(work, asked, tester_.jobs(), tester_.lends_runs());
+  extra_run_seconds_ += timing.extra_run_seconds;
+  extra_runs_ += timing.extra_runs;
+  return timing.wall_seconds;
 }
 
 bool PosteriorSearch::had_bug(const std::string& hash) {
@@ -670,6 +696,8 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
     log_.progress().step += static_cast<int>(round.size());
   }
   out.wall_seconds += verify_seconds_;
+  out.extra_runs = extra_runs_;
+  out.extra_run_seconds = extra_run_seconds_;
   // Verdicts for the steps, as the posterior sees each tested commit now.
   for (auto i : built) {
     double m = post.bad_mass(i);

@@ -50,6 +50,10 @@ struct SearchOutcome {
   std::vector<std::pair<std::string, double>> candidates;  // most probable first
   std::optional<Verification> verification;
   double wall_seconds = 0;
+  // Runs started on lent capacity past a step's end (round_schedule.h): the
+  // simulator, whose steps run one after another, adds their cost.
+  int extra_runs = 0;
+  double extra_run_seconds = 0;
 };
 
 class PosteriorSearch {
@@ -105,6 +109,9 @@ class PosteriorSearch {
   BisectLog& log_;
   SearchOptions options_;
   double verify_seconds_ = 0;
+  // Runs that lent capacity started past a step's first crash (round_schedule.h).
+  int extra_runs_ = 0;
+  double extra_run_seconds_ = 0;
   std::string last_;  // the commit the search tested last
   std::string onto_;  // reverts go on top of it: --commit (fix: --head)
   std::vector<std::string> old_ends_;

@@ -88,7 +88,13 @@ struct BisectResult {
   std::optional<double> posterior_confidence;
   std::vector<Candidate> candidates;
   std::optional<Verification> verification;
-  double wall_seconds = 0;  // with --parallel: the sum over rounds of the slowest slot
+  // With --parallel: the sum over rounds of each round's time, a finished
+  // step's slot lending its runs to the others (round_schedule.h).
+  double wall_seconds = 0;
+  // Runs that lent capacity started past a step's first crash, modelled
+  // (round_schedule.h): not in the JSON (a real bisection's runs are real);
+  // the simulator, whose steps run one after another, adds their cost.
+  double lent_extra_run_seconds = 0;
   // This process's real time, start to result, and the part of it that was
   // neither build nor test, by phase (checkout, store, log, planning, setup,
   // other). Empty when not measured.

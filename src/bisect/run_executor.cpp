@@ -83,9 +83,21 @@ void RunExecutor::run(Task& t, CommitResult& r, const RunPlan& plan) {
       r.build_seconds += b.seconds;
     }
     builds_.touch(r.hash);
-    // The missing indices among the next `want`, --jobs at a time.
+    // The missing indices among the next `want`, --jobs at a time and what
+    // the round's finished steps lend.
+    int borrowed = 0;
+    if (config_.lent && !runner_.needs_work_tree() && want > config_.jobs)
+      borrowed = config_.lent->borrow(want - config_.jobs);
+    struct GiveBack {
+      RunCapacity* to;
+      int& n;
+      ~GiveBack() {
+        if (to && n > 0) to->give_back(n);
+      }
+    } give_back{config_.lent, borrowed};
     std::vector<int> todo;
-    for (int i = next; i < next + want && static_cast<int>(todo.size()) < config_.jobs; ++i)
+    for (int i = next; i < next + want && static_cast<int>(todo.size()) < config_.jobs + borrowed;
+         ++i)
       if (!recorded.count(i)) todo.push_back(i);
     reporter_.show(t, "testing", next, next + want,
                    fmt::format("testing {} (runs {}-{})", r.hash, todo.front(), todo.back()));

@@ -2,7 +2,8 @@
 // index ($CULPRIT_RUN); a step counts the next runs of that sequence, in
 // index order, until its stop rule holds: the runs it asked for, the
 // strategy's "enough" after each run, or (posterior steps) the first crash
-// with the bisected title. Runs are executed --jobs at a time; a run that
+// with the bisected title. Runs are executed --jobs at a time, more with
+// what the round's finished steps lend (run_capacity.h); a run that
 // finishes beyond the step's stop point is recorded and becomes the first
 // run of the commit's next step. So the runs a step counts depend only on
 // the outcomes by index, not on --jobs, on timing or on kills: a resumed or
@@ -20,6 +21,7 @@
 
 #include "bisect/build_cache.h"
 #include "bisect/crash_matcher.h"
+#include "bisect/run_capacity.h"
 #include "bisect/step_reporter.h"
 #include "bisect/strategy.h"
 #include "bisect/verdict.h"
@@ -55,7 +57,10 @@ struct RunPlan {
 };
 
 struct RunExecutorConfig {
-  int jobs = 1;               // runs at the same time (--jobs)
+  int jobs = 1;  // runs at the same time (--jobs)
+  // Capacity finished steps of a round lend (run_capacity.h); used only
+  // when the runner's runs do not need the work tree.
+  RunCapacity* lent = nullptr;
   int infra_attempts = 3;     // of one run index, then abort
   int max_infra_errors = 10;  // in the whole bisection, then abort
 };

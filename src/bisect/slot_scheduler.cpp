@@ -80,8 +80,13 @@ void SlotScheduler::run(const std::vector<Item>& items, const std::vector<std::s
     // No worker runs now: the slots' `current` is written here only.
     for (std::size_t k = 0; k < wave.size(); ++k) slot_of[k]->current = items[wave[k]].hash;
     std::vector<std::function<void()>> jobs;
+    RunCapacity* lend = wave.size() > 1 ? lent_ : nullptr;
+    if (lend) lend->clear();
     for (std::size_t k = 0; k < wave.size(); ++k)
-      jobs.push_back([&work, i = wave[k], slot = slot_of[k]] { work(i, *slot); });
+      jobs.push_back([&work, i = wave[k], slot = slot_of[k], lend, n = lend_runs_] {
+        work(i, *slot);
+        if (lend) lend->lend(n);
+      });
     try {
       run_concurrently(jobs);
     } catch (...) {
@@ -89,6 +94,7 @@ void SlotScheduler::run(const std::vector<Item>& items, const std::vector<std::s
       throw;
     }
     for (auto* slot : slot_of) slot->current.clear();
+    if (lend) lend->clear();
     pending = std::move(later);
   }
 }

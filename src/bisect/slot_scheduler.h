@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bisect/run_capacity.h"
 #include "bisect/work_slot.h"
 
 namespace culprit::bisect {
@@ -28,6 +29,12 @@ class SlotScheduler {
   };
   SlotScheduler(std::vector<WorkSlot>& slots, bool concurrent)
       : slots_(slots), concurrent_(concurrent) {}
+  // In a wave of several steps, a slot whose step is done lends `runs` to
+  // `capacity` until the wave ends (run_capacity.h).
+  void lend_when_done(RunCapacity* capacity, int runs) {
+    lent_ = capacity;
+    lend_runs_ = runs;
+  }
   // Calls work(i, slot) for every item that `pending` lists.
   void run(const std::vector<Item>& items, const std::vector<std::size_t>& pending,
            const std::function<void(std::size_t, WorkSlot&)>& work);
@@ -37,6 +44,8 @@ class SlotScheduler {
  private:
   std::vector<WorkSlot>& slots_;
   bool concurrent_;
+  RunCapacity* lent_ = nullptr;
+  int lend_runs_ = 0;
 };
 
 }  // namespace culprit::bisect

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "bisect/bisector.h"
 #include "store/journal.h"
@@ -839,6 +841,79 @@ struct SimTree : Workspace {
   std::filesystem::path checkout(const std::string&) override { return dir; }
   std::filesystem::path path() const override { return dir; }
 };
+
+// A runner that boots kept artifacts (or, with `needs_tree`, runs in the
+// work tree) and records how many runs of each commit were in flight at once.
+struct OverlapRunner : run::TestRunner {
+  LockedSim& sim;
+  bool needs_tree;
+  std::mutex mu;
+  std::map<std::string, int> now, most;
+  OverlapRunner(LockedSim& s, bool t) : sim(s), needs_tree(t) {}
+  std::string cache_key() const override { return "sim"; }
+  bool needs_work_tree() const override { return needs_tree; }
+  run::RunOutcome run(const run::RunRequest& req) override {
+    {
+      std::lock_guard lock(mu);
+      most[req.commit] = std::max(most[req.commit], ++now[req.commit]);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto out = sim.run(req);
+    std::lock_guard lock(mu);
+    --now[req.commit];
+    return out;
+  }
+};
+
+TEST(TestBatch, AStepDoneEarlyLendsItsRunsToTheOthersWhenRunsNeedNoWorkTree) {
+  // c8 crashes at its first run; c3 is clean and asked for 10 runs. With
+  // one run at a time per slot, c3's runs go two at a time once c8 is done,
+  // and the counted runs are those of one step after the other.
+  auto once = [](int slots, bool concurrent, bool needs_tree, int& overlap) {
+    SimRepo repo = linear(12);
+    repo.bug = 5;
+    LockedSim sim(repo);
+    OverlapRunner runner(sim, needs_tree);
+    auto dir = std::filesystem::temp_directory_path() /
+               ("culprit-lend-test-" + std::to_string(::getpid()) + "-" + std::to_string(slots));
+    std::filesystem::remove_all(dir);
+    std::vector<std::unique_ptr<SimTree>> trees;
+    std::vector<Workspace*> ws;
+    for (int i = 0; i < slots; ++i) {
+      trees.push_back(std::make_unique<SimTree>(dir / "worktrees" / std::to_string(i)));
+      ws.push_back(trees.back().get());
+    }
+    store::MemoryJournal journal;
+    BisectLog log;
+    auto strategy = make_strategy("posterior", 10);
+    TesterConfig cfg;
+    cfg.state_dir = dir;
+    cfg.concurrent = concurrent;
+    cfg.target_title = "KASAN: use-after-free Read in foo";  // a step ends at its first crash
+    CommitTester tester(repo, ws, sim, runner, *strategy, journal, log, cfg);
+    EXPECT_EQ(tester.lends_runs(), !needs_tree);
+    std::vector<std::string> summary;
+    for (const auto* r : tester.test_batch({{"c8", 10}, {"c3", 10}}))
+      summary.push_back(r->hash + " " + to_string(r->verdict) + " " +
+                        std::to_string(r->runs.size()) + " " +
+                        std::to_string(r->evidence.matching));
+    overlap = runner.most["c3"];
+    std::filesystem::remove_all(dir);
+    return summary;
+  };
+  int serial_overlap = 0, lent_overlap = 0, kept_overlap = 0;
+  auto serial = once(1, false, false, serial_overlap);
+  auto lent = once(2, true, false, lent_overlap);
+  auto kept = once(2, true, true, kept_overlap);
+  EXPECT_EQ(serial, lent);
+  EXPECT_EQ(serial, kept);
+  ASSERT_EQ(serial.size(), 2u);
+  EXPECT_EQ(serial[0], "c8 bad 1 1");
+  EXPECT_EQ(serial[1], "c3 good 10 0");
+  EXPECT_EQ(serial_overlap, 1);
+  EXPECT_EQ(lent_overlap, 2) << "c8's slot ran c3's runs once c8 was done";
+  EXPECT_EQ(kept_overlap, 1) << "runs in the work tree keep to --jobs";
+}
 
 TEST(TestBatch, SideBySideGivesTheSameResultsAndLogAsOneAfterAnother) {
   // Kept to the end of the test: the checks read what the builders saw.
