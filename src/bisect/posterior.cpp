@@ -106,13 +106,18 @@ void Posterior::update() {
   }
   for (const auto& [key, a] : anchors_)
     for (std::size_t x = 0; x <= n; ++x) add(x, true, a.first, a.second, 0);
-  // Fix bisection: the revert of x when x is the fix brings the crash back at
-  // the rate p, unless something else fixed it too (revert_eps of the time).
+  // The revert of x under "x is it" is a mixture, once per revert (not per
+  // run): fix bisection, the crash comes back at the rate p, unless
+  // something else fixed it too (revert_eps of the time); cause, the revert
+  // is as clean as a good commit (eps), unless reverting x left another way
+  // to the crash (revert_eps of the time: then it crashes at p).
   struct Mixture {
     vcs::CommitIndex x;
     double crashed;
     int ok;
+    double log_w_rate, log_w_eps;  // log weights of the two branches
   };
+  const double log_re = std::log(config_.revert_eps), log_not_re = std::log1p(-config_.revert_eps);
   std::vector<Mixture> mixtures;
   for (const auto& [x, g] : reverts_) {
     const double lgood = g.crashed * le1 + g.ok * le0;
@@ -123,7 +128,7 @@ void Posterior::update() {
       add(n, true, g.crashed, g.ok, lgood);
       for (std::size_t y = 0; y < n; ++y)
         if (y != x) add(y, held && !(*held)[y], g.crashed, g.ok, lgood);
-      mixtures.push_back({x, g.crashed, g.ok});
+      mixtures.push_back({x, g.crashed, g.ok, log_not_re, log_re});
       continue;
     }
     good[n] += lgood;
@@ -142,7 +147,7 @@ void Posterior::update() {
       crashes[x] -= g.crashed;
       cleans[x] -= g.ok;
     }
-    good[x] += g.crashed * std::log(config_.revert_eps) + g.ok * std::log1p(-config_.revert_eps);
+    mixtures.push_back({x, g.crashed, g.ok, log_re, log_not_re});
   }
   good[n] += std::log(config_.none_prior) - std::log1p(-config_.none_prior) + std::log(double(n));
   // Joint log-likelihood per (rate, hypothesis); the last column is "none".
@@ -158,10 +163,10 @@ void Posterior::update() {
       row[m.x] += std::min(lbad, lgood);
     }
     for (const auto& m : mixtures) {
-      const double back = std::log1p(-config_.revert_eps) + m.crashed * lp1 + m.ok * lp0;
-      const double still = std::log(config_.revert_eps) + m.crashed * le1 + m.ok * le0;
-      const double hi = std::max(back, still);
-      row[m.x] += hi + std::log(std::exp(back - hi) + std::exp(still - hi));
+      const double at_rate = m.log_w_rate + m.crashed * lp1 + m.ok * lp0;
+      const double at_eps = m.log_w_eps + m.crashed * le1 + m.ok * le0;
+      const double hi = std::max(at_rate, at_eps);
+      row[m.x] += hi + std::log(std::exp(at_rate - hi) + std::exp(at_eps - hi));
     }
     for (double v : row) top = std::max(top, v);
   }

@@ -34,9 +34,11 @@ namespace culprit::bisect {
 struct PosteriorConfig {
   double eps = 0.005;        // matching crash on a commit without the bug
   double none_prior = 0.02;  // prior mass of "no culprit in range"
-  // A matching crash on a candidate reverted on top of the bad end, when
-  // that candidate is the culprit: higher than eps, since reverting one
-  // commit on a newer tree need not remove every way to the crash.
+  // The chance that a candidate reverted on top of the bad end, when that
+  // candidate is the culprit, still crashes at the rate p: reverting one
+  // commit on a newer tree need not remove every way to the crash. Once per
+  // revert, not per run (fix bisection: the chance that its revert stays
+  // fixed).
   double revert_eps = 0.05;
   // Fix bisection: the candidates are fixes (see above).
   bool fix = false;

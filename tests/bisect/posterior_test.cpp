@@ -49,6 +49,37 @@ TEST(Posterior, OneCleanRunIsWeakWhenTheCrashIsFlaky) {
   EXPECT_LT(post.bad_mass(d.at(5)), 0.05);
 }
 
+TEST(Posterior, ARevertThatRunsCleanIsStrongEvidenceEvenAtALowRate) {
+  // A crash at about 7%: the bad end crashed 10 times in 140 runs, c5 once
+  // in 30; c4 and below are untested, so the culprit may be c5 or any of
+  // its ancestors in the range.
+  auto d = make_dag(testing::linear(10), 9);
+  Posterior post(d.graph);
+  evidence(post, d, 9, 10, 130);
+  evidence(post, d, 5, 1, 29);
+  post.update();
+  const double before = post.prob(d.at(5));
+  EXPECT_LT(before, 0.5);
+  // c5 reverted on the bad end, 40 clean runs: under any culprit below c5
+  // the revert still has it and would crash at 7% (40 clean runs: 5% of
+  // the time). Under c5 it is as clean as a good commit, unless reverting
+  // c5 left another way to the crash (a chance per revert, not per run:
+  // counted per run, it made these runs nearly worthless at a low rate and
+  // a right culprit failed verification).
+  double last = before;
+  for (int ok : {10, 20, 40}) {
+    post.set_revert(d.at(5), d.at(9), 0, ok);
+    post.update();
+    EXPECT_GT(post.prob(d.at(5)), last) << ok << " clean runs of the revert";
+    last = post.prob(d.at(5));
+  }
+  EXPECT_GT(last, 0.5);  // 0.19 when it counted per run
+  // A revert that keeps crashing at the bad end's rate speaks against c5.
+  post.set_revert(d.at(5), d.at(9), 3, 37);
+  post.update();
+  EXPECT_LT(post.prob(d.at(5)), before);
+}
+
 TEST(Posterior, MergesFollowAncestry) {
   // c0 - c3 ------ c4(merge) - c5
   //   \- c1 - c2 -/
