@@ -587,6 +587,19 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
         // Verified, found wanting, and confident again since: what the
         // checks showed still stands against it.
         out.contradiction = contradiction(graph, *out.culprit, *out.verification, post.rate());
+      if (out.verification && out.verification->commit == *out.culprit &&
+          out.contradiction.empty() && !out.verification->passed) {
+        // It failed only for want of runs: with the runs since counted the
+        // answer holds, and no check spoke against it.
+        auto& v = *out.verification;
+        v.culprit_passed = true;
+        v.passed = v.parent_passed && (v.revert.passed || !v.revert.skipped.empty());
+        if (v.passed)
+          log_.line(
+              fmt::format("verification passed with the runs since: culprit probability now "
+                          "{:.3f}",
+                          post.prob(best)));
+      }
       break;
     }
     if (options_.verify && verifications < kMaxVerifications && post.prob(best) >= verify_at) {
@@ -598,16 +611,17 @@ SearchOutcome PosteriorSearch::run(const std::string& new_end,
       planning.emplace(options_.times, "planning");
       gated.clear();
       sync(post, graph, tester_, built, unusable, informative, anchors, says_nothing);
-      // The culprit check passes when the answer still holds with its new
-      // runs counted: a flaky culprit may well show no crash in a few more
-      // runs, and that alone is what the probability weighs.
-      v.culprit_passed = post.prob(best) >= options_.confidence;
       if (!v.revert.commit.empty() && v.revert.skipped.empty()) {
         // Every run the revert had so far (a second verification adds more).
         const auto& e = tester_.find(v.revert.commit)->evidence;
         post.set_revert(best, graph.find(v.revert.onto), e.weight, e.ok);
         post.update();
       }
+      // The culprit check passes when the answer still holds with every
+      // run of the verification counted, the revert's too: a flaky culprit
+      // may well show no crash in a few more runs, and that alone is what
+      // the probability weighs.
+      v.culprit_passed = post.prob(best) >= options_.confidence;
       v.passed = v.culprit_passed && v.parent_passed && post.prob(best) >= options_.confidence &&
                  (v.revert.passed || !v.revert.skipped.empty());
       log_.line(fmt::format(
