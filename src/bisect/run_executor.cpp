@@ -102,6 +102,9 @@ void RunExecutor::run(Task& t, CommitResult& r, const RunPlan& plan) {
     reporter_.show(t, "testing", next, next + want,
                    fmt::format("testing {} (runs {}-{})", r.hash, todo.front(), todo.back()));
     const std::filesystem::path source_dir = t.slot->workspace->path();
+    // The build normally made it; a build recorded without running here
+    // (--minimize-config hands its last trial's build over) did not.
+    std::filesystem::create_directories(builds_.log_dir(r.hash));
     std::mutex mu;
     std::optional<std::string> infra;  // the last machine failure, when one too many
     std::vector<std::function<void()>> work;

@@ -114,5 +114,49 @@ TEST_F(MinimizeConfig, KilledDuringTheMinimisationResumesWithoutRepeatingATrial)
   EXPECT_EQ(repeated, 1) << "only the interrupted trial is built again\n" << r.output;
 }
 
+// With the QEMU runner the commit search never needs the work tree, so the
+// start commit's build handed over by the minimisation is run as it is:
+// nothing had made that commit's log directory, and every run failed with
+// "cannot write .../logs/<commit>/run-0.log" (the kernel example, issue 17).
+// The fake qemu-system-x86_64 runs the miniature "bzImage" (a shell script).
+TEST_F(MinimizeConfig, WithTheQemuRunnerTheHandedOverBuildRuns) {
+  auto [good, culprit, start] = history();
+  std::filesystem::create_directories(tmp_ / "bin");
+  auto fake = tmp_ / "bin" / "qemu-system-x86_64";
+  write_file_atomic(fake, R"sh(#!/bin/sh
+kernel=; prev=
+for a in "$@"; do [ "$prev" = -kernel ] && kernel=$a; prev=$a; done
+echo '[    0.000000] Linux version 6.1.0-fake'
+echo 'culprit: user space reached'
+out=$(sh "$kernel")
+case $out in *"kernel BUG"*)
+  printf '%s\n' "$out"
+  echo '[    3.100000] Kernel panic - not syncing: Fatal exception'
+  exit 0 ;;
+esac
+echo 'culprit: reproducer exited with status 0'
+echo '[    7.000000] reboot: System halted'
+exec sleep 1000
+)sh");
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  write_file_atomic(tmp_ / "repro.sh", "#!/bin/sh\ntrue\n");
+  std::string a = args(good, start);
+  a = a.substr(0, a.find(" --test ")) + " --repro " + shell_quote((tmp_ / "repro.sh").string()) +
+      " --test-timeout 120";
+  auto r = run_shell("env CULPRIT_KVM=0 PATH=" + shell_quote((tmp_ / "bin").string()) +
+                         ":\"$PATH\" " + shell_quote(culprit_binary()) + " " + a,
+                     {});
+  ASSERT_EQ(r.status(), 0) << r.output;
+  EXPECT_EQ(r.output.find("failed for a reason outside the commit"), std::string::npos) << r.output;
+  auto j = nlohmann::json::parse(read_file(tmp_ / "result.json"));
+  EXPECT_EQ(j["verdict"], "found") << r.output;
+  ASSERT_EQ(j["commits"].size(), 1u);
+  EXPECT_EQ(j["commits"][0]["hash"], culprit);
+  EXPECT_EQ(j["config_minimization"]["options_kept"], 1);
+  // The start commit was not built again: its runs used the handed-over build.
+  EXPECT_TRUE(std::filesystem::exists(tmp_ / "state" / "logs" / start / "run-0.log"));
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "state" / "logs" / start / "build.log"));
+}
+
 }  // namespace
 }  // namespace culprit::testing
