@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "bisect/dag_bisection.h"
 #include "bisect/round_schedule.h"
@@ -31,7 +32,8 @@ std::string quoted_list(const std::vector<std::string>& items) {
 // The phases that are neither build nor test, in the order the log names
 // them; "other" is what no phase timed (the process's own start, commit
 // lookups, the final report).
-constexpr const char* kOverheadPhases[] = {"checkout", "store", "log", "planning", "setup"};
+constexpr const char* kOverheadPhases[] = {"checkout", "backports", "store",
+                                           "log",      "planning",  "setup"};
 
 // This process's elapsed time and its overhead by phase, into `result`;
 // the log's words for it ("" when nothing was measured).
@@ -47,6 +49,9 @@ std::string measure_overhead(const PhaseTimes* times, BisectResult& result) {
     double s = phases.count(phase) ? phases.at(phase) : 0.0;
     result.overhead_seconds[phase] = s;
     total += s;
+    // Named in the log only where it is in use (backports), so that a
+    // bisection without backports never mentions them.
+    if (std::string_view(phase) == "backports" && !phases.count(phase)) continue;
     parts += fmt::format("{}: {:.1f}s, ", phase, s);
   }
   // Work side by side (--jobs, --parallel) times more than the wall clock.

@@ -49,4 +49,19 @@ run::RunOutcome TimedRunner::run(const run::RunRequest& request) {
   return inner_.run(request);
 }
 
+BackportPlan TimedBackporter::before_build(const std::string& commit) {
+  PhaseTimer timer(&times_, "backports");
+  return inner_->before_build(commit);
+}
+std::optional<BackportPlan> TimedBackporter::after_failure(const std::string& commit,
+                                                           const BackportPlan& base,
+                                                           const std::string& error_line) {
+  PhaseTimer timer(&times_, "backports");
+  return inner_->after_failure(commit, base, error_line);
+}
+void TimedBackporter::built(const std::string& commit, const BackportPlan& plan) {
+  PhaseTimer timer(&times_, "backports");
+  inner_->built(commit, plan);
+}
+
 }  // namespace culprit::bisect

@@ -1,9 +1,12 @@
 // The engine's parts as seen through a PhaseTimes: each wrapper forwards to
 // the real part and adds the time of its calls to a phase ("checkout",
-// "store", "build", "test"), so that the result can say where the wall time
+// "store", "backports", "build", "test"), so that the result can say where the wall time
 // went without the engine knowing about clocks.
 #pragma once
 
+#include <memory>
+
+#include "bisect/backports.h"
 #include "bisect/history.h"
 #include "build/builder.h"
 #include "run/runner.h"
@@ -62,6 +65,22 @@ class TimedRunner : public run::TestRunner {
 
  private:
   run::TestRunner& inner_;
+  PhaseTimes& times_;
+};
+
+// Cherry-picking fixes into a commit (a merge of a 75k-file tree) and
+// reading later commits' trailers: not build, not checkout.
+class TimedBackporter : public Backporter {
+ public:
+  TimedBackporter(std::unique_ptr<Backporter> inner, PhaseTimes& times)
+      : inner_(std::move(inner)), times_(times) {}
+  BackportPlan before_build(const std::string& commit) override;
+  std::optional<BackportPlan> after_failure(const std::string& commit, const BackportPlan& base,
+                                            const std::string& error_line) override;
+  void built(const std::string& commit, const BackportPlan& plan) override;
+
+ private:
+  std::unique_ptr<Backporter> inner_;
   PhaseTimes& times_;
 };
 

@@ -547,6 +547,7 @@ int bisect_command(const Args& args) {
     backport_store = std::make_unique<vcs::BackportStore>(repo, state / "backports.git");
     backporter = bisect::make_git_backporter(
         repo, *backport_store, {backport_rows, o.auto_backports, o.fix ? head : commit});
+    backporter = std::make_unique<bisect::TimedBackporter>(std::move(backporter), times);
   }
   auto history = bisect::make_git_history(repo, reverts.get());
   // One work tree per commit tested at the same time (--parallel).
