@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 
+#include "e2e/slow/kernel_example_support.h"
 #include "support/test_support.h"
 #include "util/process.h"
 
@@ -26,30 +27,9 @@ namespace culprit::testing {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kExample = fs::path(CULPRIT_SOURCE_DIR) / "examples" / "linux-qemu";
+const fs::path kExample = kKernelExample;
 const std::string kBreak = "sys: round the sysinfo uptime up with a helper";
 const std::string kFix = "sys: add timespec64_round_up_sec()";
-
-std::string missing_prerequisite() {
-  if (!fs::exists("/usr/src/linux-source-6.1.tar.xz"))
-    return "/usr/src/linux-source-6.1.tar.xz is absent (install linux-source-6.1)";
-  if (sh("command -v qemu-system-x86_64", {}, false).status() != 0)
-    return "qemu-system-x86_64 is absent (install qemu-system-x86)";
-  if (!fs::exists("/bin/busybox")) return "/bin/busybox is absent (install busybox-static)";
-  return {};
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -60,7 +40,7 @@ std::vector<std::string> lines(const std::string& text) {
 }
 
 TEST(KernelExampleBackports, LateFixHistoryLeavesTheBugsCommitUnbuildableWithoutTheFix) {
-  if (auto why = missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = kernel_example_missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
   TempDir tmp;
   auto repo = tmp / "linux";
   ProcessOptions p;
@@ -142,7 +122,7 @@ std::set<std::string> candidates(const nlohmann::json& result) {
 }
 
 TEST(KernelExampleBackports, WithTheFixBackportedTheInjectedCommitIsFoundExactly) {
-  if (auto why = missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = kernel_example_missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
   TempDir tmp;
   fs::path base = tmp.path();
   if (const char* keep = std::getenv("CULPRIT_KERNEL_EXAMPLE_WORKDIR"); keep && *keep) base = keep;

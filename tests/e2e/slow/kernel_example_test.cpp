@@ -7,25 +7,14 @@
 #include <filesystem>
 #include <iostream>
 
+#include "e2e/slow/kernel_example_support.h"
 #include "support/test_support.h"
 #include "util/process.h"
 
 namespace culprit::testing {
 namespace {
 
-const std::filesystem::path kExample =
-    std::filesystem::path(CULPRIT_SOURCE_DIR) / "examples" / "linux-qemu";
-
-// The reason to skip, or empty when the example can run here.
-std::string missing_prerequisite() {
-  if (!std::filesystem::exists("/usr/src/linux-source-6.1.tar.xz"))
-    return "/usr/src/linux-source-6.1.tar.xz is absent (install linux-source-6.1)";
-  if (sh("command -v qemu-system-x86_64", {}, false).status() != 0)
-    return "qemu-system-x86_64 is absent (install qemu-system-x86)";
-  if (!std::filesystem::exists("/bin/busybox"))
-    return "/bin/busybox is absent (install busybox-static)";
-  return {};
-}
+const std::filesystem::path kExample = kKernelExample;
 
 ProcessResult run_script(const std::string& command, double timeout_seconds) {
   ProcessOptions p;
@@ -34,7 +23,7 @@ ProcessResult run_script(const std::string& command, double timeout_seconds) {
 }
 
 TEST(KernelExample, HistoryIsReproducible) {
-  if (auto why = missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = kernel_example_missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
   TempDir tmp;
   std::string tips[2];
   for (int i = 0; i < 2; ++i) {
@@ -60,7 +49,7 @@ TEST(KernelExample, HistoryIsReproducible) {
 }
 
 TEST(KernelExample, BisectionFindsTheInjectedCommit) {
-  if (auto why = missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = kernel_example_missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
   TempDir tmp;
   auto r = run_script("CULPRIT_BINARY=" CULPRIT_BINARY " " + (kExample / "run-example").string() +
                           " " + (tmp / "work").string(),

@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 
+#include "e2e/slow/kernel_example_support.h"
 #include "support/test_support.h"
 #include "util/process.h"
 
@@ -24,32 +25,10 @@ namespace culprit::testing {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kExample = fs::path(CULPRIT_SOURCE_DIR) / "examples" / "linux-qemu";
-
-// The reason to skip, or empty when the example can run here.
-std::string missing_prerequisite() {
-  if (!fs::exists("/usr/src/linux-source-6.1.tar.xz"))
-    return "/usr/src/linux-source-6.1.tar.xz is absent (install linux-source-6.1)";
-  if (sh("command -v qemu-system-x86_64", {}, false).status() != 0)
-    return "qemu-system-x86_64 is absent (install qemu-system-x86)";
-  if (!fs::exists("/bin/busybox")) return "/bin/busybox is absent (install busybox-static)";
-  return {};
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
+const fs::path kExample = kKernelExample;
 
 TEST(KernelExampleMinimize, GuardedHistoryPutsTheBugBehindTaskTag) {
-  if (auto why = missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = kernel_example_missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
   TempDir tmp;
   auto repo = tmp / "linux";
   ProcessOptions p;
@@ -93,7 +72,7 @@ TEST(KernelExampleMinimize, GuardedHistoryPutsTheBugBehindTaskTag) {
 }
 
 TEST(KernelExampleMinimize, KeepsTheGuardingOptionAndFindsTheInjectedCommit) {
-  if (auto why = missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = kernel_example_missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
   TempDir tmp;
   fs::path work = tmp / "work";
   if (const char* keep = std::getenv("CULPRIT_KERNEL_EXAMPLE_WORKDIR"); keep && *keep) work = keep;
