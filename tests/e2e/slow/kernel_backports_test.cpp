@@ -43,11 +43,7 @@ TEST(KernelExampleBackports, LateFixHistoryLeavesTheBugsCommitUnbuildableWithout
   if (auto why = kernel_example_missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
   TempDir tmp;
   auto repo = tmp / "linux";
-  ProcessOptions p;
-  p.timeout_seconds = 1800;
-  auto r = run_shell((kExample / "make-history").string() + " " + repo.string() + " --expected " +
-                         (tmp / "expected").string() + " --late-build-fix",
-                     p);
+  auto r = make_kernel_history(repo, tmp / "expected", "--late-build-fix");
   ASSERT_EQ(r.status(), 0) << r.output;
   auto git = [&](const std::string& args) {
     return trimmed(sh("git -C " + repo.string() + " " + args).output);

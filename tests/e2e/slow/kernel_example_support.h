@@ -8,6 +8,7 @@
 #include <string>
 
 #include "support/test_support.h"
+#include "util/process.h"
 
 namespace culprit::testing {
 
@@ -23,6 +24,18 @@ inline std::string kernel_example_missing_prerequisite() {
   if (!std::filesystem::exists("/bin/busybox"))
     return "/bin/busybox is absent (install busybox-static)";
   return {};
+}
+
+// make-history REPO --expected EXPECTED [VARIANT...] (e.g. "--guarded-bug"),
+// with 30 minutes for the 1.6 GB repository.
+inline ProcessResult make_kernel_history(const std::filesystem::path& repo,
+                                         const std::filesystem::path& expected,
+                                         const std::string& variant = "") {
+  ProcessOptions p;
+  p.timeout_seconds = 1800;
+  return run_shell((kKernelExample / "make-history").string() + " " + repo.string() +
+                       " --expected " + expected.string() + (variant.empty() ? "" : " " + variant),
+                   p);
 }
 
 // A file's text ("" when it cannot be read: the caller's assertions say why).

@@ -28,9 +28,7 @@ TEST(KernelExample, HistoryIsReproducible) {
   std::string tips[2];
   for (int i = 0; i < 2; ++i) {
     auto dir = tmp / ("repo" + std::to_string(i));
-    auto r = run_script((kExample / "make-history").string() + " " + dir.string() + " --expected " +
-                            (tmp / ("expected" + std::to_string(i))).string(),
-                        1800);
+    auto r = make_kernel_history(dir, tmp / ("expected" + std::to_string(i)));
     ASSERT_EQ(r.status(), 0) << r.output;
     tips[i] = sh("git -C " + dir.string() + " rev-parse HEAD").output;
     auto count = sh("git -C " + dir.string() + " rev-list --count v6.1..HEAD").output;

@@ -31,11 +31,7 @@ TEST(KernelExampleMinimize, GuardedHistoryPutsTheBugBehindTaskTag) {
   if (auto why = kernel_example_missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
   TempDir tmp;
   auto repo = tmp / "linux";
-  ProcessOptions p;
-  p.timeout_seconds = 1800;
-  auto r = run_shell((kExample / "make-history").string() + " " + repo.string() + " --expected " +
-                         (tmp / "expected").string() + " --guarded-bug",
-                     p);
+  auto r = make_kernel_history(repo, tmp / "expected", "--guarded-bug");
   ASSERT_EQ(r.status(), 0) << r.output;
   auto git = [&](const std::string& args) {
     return sh("git -C " + repo.string() + " " + args).output;
