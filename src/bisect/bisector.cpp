@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <string_view>
 
 #include "bisect/dag_bisection.h"
 #include "bisect/round_schedule.h"
@@ -31,9 +30,16 @@ std::string quoted_list(const std::vector<std::string>& items) {
 
 // The phases that are neither build nor test, in the order the log names
 // them; "other" is what no phase timed (the process's own start, commit
-// lookups, the final report).
-constexpr const char* kOverheadPhases[] = {"checkout", "backports", "store",
-                                           "log",      "planning",  "setup"};
+// lookups, the final report). The JSON always has every phase; the log
+// names an optional one only when it was timed, so that a bisection
+// without backports never mentions them.
+struct OverheadPhase {
+  const char* name;
+  bool optional;
+};
+constexpr OverheadPhase kOverheadPhases[] = {{"checkout", false}, {"backports", true},
+                                             {"store", false},    {"log", false},
+                                             {"planning", false}, {"setup", false}};
 
 // This process's elapsed time and its overhead by phase, into `result`;
 // the log's words for it ("" when nothing was measured).
@@ -45,14 +51,12 @@ std::string measure_overhead(const PhaseTimes* times, BisectResult& result) {
   for (const auto& [phase, seconds] : phases) timed += seconds;
   double total = 0;
   std::string parts;
-  for (const char* phase : kOverheadPhases) {
-    double s = phases.count(phase) ? phases.at(phase) : 0.0;
+  for (const auto& [phase, optional] : kOverheadPhases) {
+    bool measured = phases.count(phase) > 0;
+    double s = measured ? phases.at(phase) : 0.0;
     result.overhead_seconds[phase] = s;
     total += s;
-    // Named in the log only where it is in use (backports), so that a
-    // bisection without backports never mentions them.
-    if (std::string_view(phase) == "backports" && !phases.count(phase)) continue;
-    parts += fmt::format("{}: {:.1f}s, ", phase, s);
+    if (measured || !optional) parts += fmt::format("{}: {:.1f}s, ", phase, s);
   }
   // Work side by side (--jobs, --parallel) times more than the wall clock.
   double other = std::max(0.0, result.elapsed_seconds - timed);

@@ -1,7 +1,7 @@
 // The engine's parts as seen through a PhaseTimes: each wrapper forwards to
 // the real part and adds the time of its calls to a phase ("checkout",
-// "store", "backports", "build", "test"), so that the result can say where the wall time
-// went without the engine knowing about clocks.
+// "store", "backports", "build", "test"), so that the result can say where
+// the wall time went without the engine knowing about clocks.
 #pragma once
 
 #include <memory>
