@@ -156,6 +156,29 @@ class SlurmE2E : public BisectE2E {
     return std::nullopt;
   }
 
+  // Waits (up to `seconds`) until culprit has test-run jobs running and
+  // every one of them is inside its test command (its "start" marker
+  // written, its "end" not yet): a signal now hits each of them mid-run,
+  // not while the job is still starting (seen on a loaded CI machine: more
+  // than a second from RUNNING to the command) or writing its result.
+  std::vector<SlurmJob> wait_until_runs_are_in_their_command(Background& culprit,
+                                                             double seconds = 120) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < deadline && culprit.running()) {
+      std::vector<SlurmJob> running;
+      for (const auto& j : queue())
+        if (j.state == "RUNNING" && starts_with(j.name, "culprit-run-")) running.push_back(j);
+      std::map<std::string, int> inside;  // job -> starts - ends
+      for (const auto& m : markers("start")) ++inside[m.job];
+      for (const auto& m : markers("end")) --inside[m.job];
+      bool all_inside = !running.empty();
+      for (const auto& j : running) all_inside = all_inside && inside[j.id] > 0;
+      if (all_inside) return running;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return {};
+  }
+
   // Slurm holds a requeued job ~120 s before it may start again; the tests
   // let it start at once (as an administrator may).
   void start_releasing() {
@@ -285,6 +308,22 @@ class SlurmE2E : public BisectE2E {
     sqlite3_finalize(q);
     sqlite3_close(db);
     return rows;
+  }
+
+  // What a failed test needs to be understood from CI's output alone: the
+  // markers, the job table and culprit's output ("out").
+  std::string what_happened(const std::filesystem::path& state, const std::string& note) {
+    std::string text = "--- " + note + "\n--- markers:\n";
+    if (std::filesystem::exists(tmp_ / "markers")) text += read_file(tmp_ / "markers");
+    text += "--- job table (kind commit index generation attempt job state node consumed):\n";
+    for (const auto& r : job_table(state))
+      text += r.kind + " " + r.commit.substr(0, 12) + " " + std::to_string(r.index) + " " +
+              std::to_string(r.generation) + " " + std::to_string(r.attempt) + " " + r.job_id +
+              " " + r.state + " " + r.node + " " + (r.consumed ? "1" : "0") + "\n";
+    text += "--- culprit's output:\n";
+    if (std::filesystem::exists(tmp_ / "out")) text += read_file(tmp_ / "out");
+    text += "--- culprit log:\n" + run_culprit("log --state " + shell_quote(state.string())).output;
+    return text;
   }
 
   bool started_ = false;

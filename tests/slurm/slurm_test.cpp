@@ -174,33 +174,44 @@ TEST_F(SlurmE2E, APreemptedJobIsRequeuedAndItsRunCountsOnce) {
 
   auto state = tmp_ / "state";
   slow_runs(true);
-  Background culprit(culprit_command(bisect_args(state, start, "--jobs 2 --cluster slurm", 4)),
+  // Runs long enough (10 s) that none of them ends between the check below
+  // and the preemption.
+  Background culprit(culprit_command(bisect_args(state, start, "--jobs 2 --cluster slurm", 10)),
                      tmp_ / "out");
-  auto victim = wait_for_running_run(culprit);
-  ASSERT_TRUE(victim) << read_file(tmp_ / "out");
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // its test command has started
+  auto victims = wait_until_runs_are_in_their_command(culprit);
+  ASSERT_FALSE(victims.empty()) << read_file(tmp_ / "out");
+  std::printf("preempting %zu run job(s) inside their test command\n", victims.size());
   slurm("sbatch --partition=high --cpus-per-task=2 --output=/dev/null --wrap='sleep 2'");
   slow_runs(false);
   start_releasing();
   ASSERT_EQ(culprit.wait(), 0) << read_file(tmp_ / "out");
   stop_releasing();
 
-  EXPECT_GE(std::atoi(slurm_field(victim->id, "Restarts").c_str()), 1)
-      << slurm("scontrol show job " + victim->id);
-  int victim_starts = 0, victim_ends = 0;
-  for (const auto& m : markers("start")) victim_starts += m.job == victim->id;
-  for (const auto& m : markers("end")) victim_ends += m.job == victim->id;
-  EXPECT_EQ(victim_starts, 2);  // preempted while it ran, then run again
-  EXPECT_EQ(victim_ends, 1);
+  // Every run job caught inside its command was preempted, requeued by
+  // Slurm under the same job id and ran again from the start; its run ended
+  // once, and culprit counted it once.
+  std::map<std::string, int> starts, ends;
+  for (const auto& m : markers("start")) ++starts[m.job];
+  for (const auto& m : markers("end")) ++ends[m.job];
+  for (const auto& victim : victims) {
+    EXPECT_GE(std::atoi(slurm_field(victim.id, "Restarts").c_str()), 1)
+        << slurm("scontrol show job " + victim.id);
+    EXPECT_EQ(starts[victim.id], 2) << victim.id;  // preempted while it ran, then run again
+    EXPECT_EQ(ends[victim.id], 1) << victim.id;
+  }
   EXPECT_THAT(repeated_runs(), IsEmpty());
   for (const auto& r : job_table(state)) {
-    EXPECT_TRUE(r.consumed);
-    if (r.job_id == victim->id) {
-      EXPECT_EQ(r.attempt, 0);  // requeued by Slurm, not submitted again
-    }
+    EXPECT_TRUE(r.consumed) << r.kind << " " << r.commit << " " << r.index;
+    // Requeued by Slurm, never submitted again by culprit.
+    EXPECT_EQ(r.attempt, 0) << r.kind << " " << r.commit << " " << r.index << " " << r.job_id;
   }
   EXPECT_EQ(result_of(state)["commits"], result_of(tmp_ / "ref")["commits"]);
   EXPECT_EQ(steps_of(result_of(state)), steps_of(result_of(tmp_ / "ref")));
+  if (HasFailure()) {
+    std::string ids;
+    for (const auto& v : victims) ids += " " + v.id;
+    std::printf("%s", what_happened(state, "jobs preempted:" + ids).c_str());
+  }
 }
 
 TEST_F(SlurmE2E, ANodeLostMidRunTheBisectionFinishesOnTheOther) {
