@@ -2,7 +2,8 @@
 // 15). What it offers:
 //   - SlurmSession: submits `culprit worker build|run` jobs (sbatch), waits
 //     for their result files (polling squeue, not `sbatch --wait`), resubmits
-//     a job that ended without a result within a bound, records every job in
+//     a job that ended without a result within a bound (cancelling the one
+//     given up on first, since Slurm may requeue it), records every job in
 //     the state database's job table (store/job_table.h) before and after
 //     submitting it, adopts the jobs a killed culprit left running, cancels
 //     them all on Ctrl-C, and checks at start with a probe job that the nodes
@@ -50,6 +51,11 @@ struct ClusterOptions {
   // A job that ended COMPLETED without a result file: how long to look for
   // the file (a shared file system may show a file made on a node late).
   double completed_grace = 30;
+  // A job seen ended otherwise without a result: how long it may take to
+  // show up requeued before it counts as lost.
+  double ended_grace = 3;
+  // squeue failing this long (slurmctld down) ends the wait for a job.
+  double controller_silence = 600;
 };
 
 // "slurm" -> "", "slurm:PARTITION" -> "PARTITION"; UserError otherwise.

@@ -31,11 +31,6 @@ void pause(double seconds) { std::this_thread::sleep_for(std::chrono::duration<d
 // How often a waiting job's result file is looked for: the end of a job is
 // seen this fast, whatever the squeue interval.
 constexpr double kResultPoll = 0.1;
-// A job seen ended (not COMPLETED) without a result is given this long to
-// show up requeued before it counts as lost.
-constexpr double kEndedGrace = 3;
-// squeue failing this long (the controller down) ends the wait for a job.
-constexpr double kControllerSilence = 600;
 // Cancelled jobs are waited for this long to leave the queue.
 constexpr double kCancelWait = 30;
 
@@ -326,9 +321,9 @@ JobOutcome SlurmSession::wait_for(store::JobRecord& rec) {
     double t = now();
     if (!st) {
       if (silent_since < 0) silent_since = t;
-      if (t - silent_since >= kControllerSilence) {
+      if (t - silent_since >= options_.controller_silence) {
         out.failure = fmt::format("slurmctld did not answer for {:.0f} s while job {} ran",
-                                  kControllerSilence, rec.job_id);
+                                  options_.controller_silence, rec.job_id);
         forget(rec.job_id);
         return out;
       }
@@ -351,7 +346,7 @@ JobOutcome SlurmSession::wait_for(store::JobRecord& rec) {
         // A job Slurm says COMPLETED wrote its result: a shared file system
         // may show it late. Any other end may still turn into a requeue.
         double grace = st->state == "COMPLETED" ? options_.completed_grace
-                                                : kEndedGrace + options_.poll_seconds;
+                                                : options_.ended_grace + options_.poll_seconds;
         if (t - ended_since >= grace) {
           rec.state = st->known ? st->state : "GONE";
           rec.node = out.node;
@@ -449,6 +444,11 @@ JobOutcome SlurmSession::execute(const store::JobKey& key, const nlohmann::json&
       }
       out = wait_for(rec);
       if (out.result || out.failure == "interrupted") break;
+      // Given up on, the job may still come back (requeued by Slurm after a
+      // node failure, or running all along while slurmctld did not answer):
+      // it must not run beside its replacement, nor after the engine has
+      // counted its run as failed.
+      if (!rec.job_id.empty()) slurm::scancel({rec.job_id});
       if (++failures >= options_.max_attempts) {
         out.failure += fmt::format(" ({} submissions)", failures);
         break;
@@ -626,7 +626,7 @@ ProbeReport SlurmSession::probe(const nlohmann::json& fields) {
       }
     } else if (st) {
       if (ended_since < 0) ended_since = t;
-      double grace = st->state == "COMPLETED" ? options_.completed_grace : kEndedGrace;
+      double grace = st->state == "COMPLETED" ? options_.completed_grace : options_.ended_grace;
       if (t - ended_since >= grace) {
         std::string tail = output_tail(output);
         throw UserError(fmt::format(
